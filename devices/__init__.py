@@ -1,0 +1,1 @@
+"""Protocol adapters (MQTT, Modbus), positioning solver and device simulators."""

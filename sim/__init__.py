@@ -1,0 +1,1 @@
+"""Pure models: consequence models, evacuation simulation, drill scenarios, replay clock."""

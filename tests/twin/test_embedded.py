@@ -1,0 +1,28 @@
+"""The embedded-database path a newcomer's `make demo` takes when nothing listens on 5432."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from tests.conftest import free_port
+from twin.embedded.postgres import PrivateCluster, ensure_database, port_answers
+from twin.migrate import current, upgrade
+
+
+def test_private_cluster_starts_gets_postgis_and_stops(tmp_path: Path) -> None:
+    cluster_dir = Path("/var/tmp") / f"plant-twin-test-{tmp_path.name}"
+    cluster = PrivateCluster(cluster_dir, port=free_port())
+    cluster.start()
+    try:
+        assert port_answers("127.0.0.1", cluster.port)
+        ensure_database(cluster.url)
+        upgrade(cluster.url)
+        assert current(cluster.url) is not None
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{cluster.port}/twin") as conn:
+            version = conn.execute("SELECT postgis_lib_version()").fetchone()
+        assert version is not None and version[0].startswith("3.")
+    finally:
+        cluster.stop()
+    assert not port_answers("127.0.0.1", cluster.port)

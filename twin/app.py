@@ -1,0 +1,119 @@
+"""The application factory. Nothing is wired at import time: the engine is built here
+(or handed in by tests) and reached through ``app.state``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from twin import __version__
+from twin.audit.api import router as audit_router
+from twin.auth.api import router as auth_router
+from twin.config import Settings
+from twin.db import make_engine, make_sessionmaker
+from twin.errors import TwinError
+from twin.ogc.api import router as ogc_router
+from twin.plant.api import router as plant_router
+from twin.sites.api import router as sites_router
+from twin.spatial.api import router as spatial_router
+from twin.transfer.api import router as transfer_router
+from viewer.pages import router as pages_router
+
+log = logging.getLogger("twin")
+API_PREFIX = "/api/v1"
+# Every router with the prefix it is mounted under (the permission tests walk this).
+ROUTERS = [(API_PREFIX, r) for r in (auth_router, sites_router, plant_router, spatial_router,
+                                     transfer_router, audit_router)] + [
+    ("", ogc_router), ("", pages_router)]
+
+
+def _error(status: int, code: str, message: str, detail: Any = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if detail is not None:
+        body["detail"] = detail
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """One handler per error family; routes never catch-and-convert themselves."""
+
+    @app.exception_handler(TwinError)
+    async def twin_error(_: Request, exc: TwinError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if exc.status_code == 429 and isinstance(exc.detail, dict):
+            headers = {"Retry-After": str(exc.detail.get("retry_after_s", 60))}
+        return _error(exc.status_code, exc.code, exc.message, exc.detail, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        reasons = [{"where": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
+                   for e in exc.errors()]
+        return _error(422, "validation_failed", "the request is not valid", reasons)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail),
+                      headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
+        return _error(409, "conflict", "the change conflicts with existing data",
+                      str(exc.orig).splitlines()[0] if exc.orig else None)
+
+    @app.exception_handler(DataError)
+    async def bad_data(_: Request, exc: DataError) -> JSONResponse:
+        return _error(422, "validation_failed", "the database rejected a value",
+                      str(exc.orig).splitlines()[0] if exc.orig else None)
+
+    @app.exception_handler(OperationalError)
+    async def db_down(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.orig)
+        return _error(503, "unavailable", "the database is not reachable; retry shortly")
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """Build the app. Without ``engine`` one is made from ``settings.database_url``."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = engine is None
+        eng = engine or make_engine(settings.database_url or "")
+        app.state.engine = eng
+        app.state.sessionmaker = make_sessionmaker(eng)
+        try:
+            yield
+        finally:
+            if own:
+                eng.dispose()
+
+    app = FastAPI(title="plant-twin", version=__version__, lifespan=lifespan,
+                  description="Digital twin and GIS situational awareness for "
+                              "hazardous-chemical plants")
+    app.state.settings = settings
+    install_error_handlers(app)
+    for prefix, router in ROUTERS:
+        app.include_router(router, prefix=prefix)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(request: Request) -> JSONResponse:
+        """Liveness and database reachability; no token needed."""
+        try:
+            with request.app.state.engine.connect() as conn:
+                postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar()
+        except OperationalError:
+            return JSONResponse({"status": "degraded", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "version": __version__, "postgis": postgis})
+
+    return app

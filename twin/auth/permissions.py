@@ -1,0 +1,26 @@
+"""The role x permission matrix, as data. Every route names exactly one permission."""
+
+from __future__ import annotations
+
+from typing import Final
+
+ROLES: Final = ("admin", "commander", "safety_engineer", "drill_planner", "regulator",
+                "operator")
+ALL = frozenset(ROLES)
+
+PERMISSIONS: Final[dict[str, frozenset[str]]] = {
+    "plant:read": ALL,
+    "plant:write": frozenset({"admin", "safety_engineer"}),
+    "plant:import": frozenset({"admin", "safety_engineer"}),
+    # Regulators read and export; operators on the floor see their own area only.
+    "plant:export": ALL - {"operator"},
+    "sites:write": frozenset({"admin"}),
+    "users:read": frozenset({"admin"}),
+    "users:write": frozenset({"admin"}),
+    "audit:read": frozenset({"admin", "regulator"}),
+    "self:read": ALL,
+}
+
+
+def allowed(role: str, permission: str) -> bool:
+    return role in PERMISSIONS[permission]

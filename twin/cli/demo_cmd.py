@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from twin.app import create_app
+from twin.auth.permissions import ROLES
+from twin.cli.common import console, load_settings, unit_of_work
+from twin.config import Settings
+from twin.db import make_engine, make_sessionmaker, session_scope
+from twin.demo import synthetic
+from twin.demo.load import ensure_demo_users, load_demo_plant
+from twin.runtime import database
+
+app = typer.Typer(help="The demo plant and synthetic plants.", no_args_is_help=True)
+
+
+def run_server(settings: Settings) -> None:
+    with database(settings) as url:
+        engine = make_engine(url)
+        if settings.demo:
+            with console.status("loading the demo plant …"), \
+                    session_scope(make_sessionmaker(engine)) as session:
+                report = load_demo_plant(session)
+                ensure_demo_users(session, settings.demo_password.get_secret_value())
+            console.print(f"demo plant: {report.totals}")
+            _print_accounts(settings)
+        app_ = create_app(settings.model_copy(update={"database_url": url}), engine)
+        console.print(f"[bold green]plant-twin on http://{settings.host}:{settings.port}/"
+                      "[/bold green]  (Ctrl-C stops it)")
+        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+        engine.dispose()
+
+
+def _print_accounts(settings: Settings) -> None:
+    table = Table("username", "password", "role", title="demo accounts")
+    for role in ROLES:
+        table.add_row(role, settings.demo_password.get_secret_value(), role)
+    console.print(table)
+
+
+@app.command()
+def run(port: Annotated[int, typer.Option()] = 8000,
+        host: Annotated[str, typer.Option()] = "127.0.0.1") -> None:
+    """Serve the demo plant on http://127.0.0.1:8000 with one account per role."""
+    run_server(load_settings(demo=True, port=port, host=host))
+
+
+@app.command()
+def load() -> None:
+    """Load (or refresh) the demo plant into the database."""
+    with unit_of_work() as session, console.status("importing the demo plant …"):
+        report = load_demo_plant(session)
+    console.print(report.layers)
+
+
+@app.command()
+def generate(scale: Annotated[int, typer.Option(min=1, max=200)] = 10,
+             out: Annotated[Path | None, typer.Option(help=".gpkg to write")] = None,
+             seed: Annotated[int, typer.Option()] = 0) -> None:
+    """Write a synthetic plant (about 1,000 route edges and 500 sensors per scale unit)."""
+    out = out or Path(f"synthetic-{scale}.gpkg")
+    started = time.perf_counter()
+    with console.status(f"building a scale-{scale} plant …"):
+        site, layers = synthetic.generate(scale, seed=seed)
+    with console.status(f"writing {out} …"):
+        synthetic.write_gpkg(site, layers, out)
+    table = Table("layer", "features", title=f"{out} ({time.perf_counter() - started:.1f} s)")
+    for name, features in layers.items():
+        table.add_row(name, f"{len(features):,}")
+    console.print(table)

@@ -1,0 +1,44 @@
+"""Typed settings read from the environment (prefix ``TWIN_``), validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Shipped so the demo runs with zero configuration; refused outside demo mode.
+DEMO_SECRET_KEY = "plant-twin-demo-secret-change-me-0000000000"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Unset URLs mean "use the embedded defaults"."""
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", env_file=".env", extra="ignore")
+
+    database_url: str | None = None
+    mqtt_url: str | None = None
+    secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
+    demo: bool = False
+    demo_password: SecretStr = SecretStr("demo")
+    data_dir: Path = Path(".twin")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token_ttl_min: int = 8 * 60  # one shift
+    # Login throttling: failures per (username, client) inside the window.
+    login_max_failures: int = 5
+    login_window_s: int = 15 * 60
+    ogc_default_limit: int = 100
+    ogc_max_limit: int = 10_000
+    import_max_bytes: int = 200 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if not self.demo and self.secret_key.get_secret_value() == DEMO_SECRET_KEY:
+            raise ValueError(
+                "TWIN_SECRET_KEY is the shipped demo key; set a secret of your own "
+                "(e.g. `openssl rand -hex 32`) or run in demo mode (TWIN_DEMO=1)"
+            )
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("TWIN_SECRET_KEY must be at least 32 characters")
+        return self

@@ -1,0 +1,39 @@
+"""Load the demo plant (``data/demo``) and the demo accounts; safe to run repeatedly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from twin.auth import service as auth_service
+from twin.auth.permissions import ROLES
+from twin.errors import NotFound
+from twin.sites import service as sites
+from twin.sites.schemas import SiteIn
+from twin.transfer.service import ImportReport, import_file
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+DEMO = DATA / "demo"
+DEMO_ACTOR = "system:demo"
+
+
+def ensure_site(session: Session, site_json: Path, actor: str) -> sites.Site:
+    """The site described by ``site_json`` (EPSG:4490 boundary), created when missing."""
+    spec = json.loads(site_json.read_text(encoding="utf-8"))
+    try:
+        return sites.get_site(session, spec["code"])
+    except NotFound:
+        return sites.create_site(session, actor, SiteIn(**spec), srid=4490)
+
+
+def load_demo_plant(session: Session, actor: str = DEMO_ACTOR) -> ImportReport:
+    site = ensure_site(session, DEMO / "site.json", actor)
+    return import_file(session, site, DEMO / "plant.geojson", actor)
+
+
+def ensure_demo_users(session: Session, password: str) -> list[str]:
+    """One account per role, named after the role; returns the ones created now."""
+    return [role for role in ROLES
+            if auth_service.ensure_user(session, DEMO_ACTOR, role, role, password)]

@@ -1,0 +1,116 @@
+"""Gas detector fields from the versioned rule file ``data/rules/gas_detection.yaml``.
+
+The numbers live in the YAML, never here: this module only reads them, so a rule change
+is a data change whose version every sensor built from it records.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["RULES_PATH", "gases", "install_height_m", "load_rules", "rule_version",
+           "sensor_fields"]
+
+RULES_PATH = Path(__file__).resolve().parents[2] / "data" / "rules" / "gas_detection.yaml"
+
+
+@lru_cache(maxsize=8)
+def load_rules(path: Path = RULES_PATH) -> dict[str, Any]:
+    """The parsed rule file (cached; treat the result as read-only).
+
+    Raises
+    ------
+    ValueError
+        When the file has no ``version`` or no ``gases``.
+    """
+    rules = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(rules, dict) or not rules.get("version") or not rules.get("gases"):
+        raise ValueError(f"{path}: a gas rule file needs 'version' and 'gases'")
+    return rules
+
+
+def rule_version(path: Path = RULES_PATH) -> str:
+    """The rule version recorded as ``setpoint_rule`` on every sensor.
+
+    Examples
+    --------
+    >>> rule_version().startswith("GB/T 50493-2019")
+    True
+    """
+    return str(load_rules(path)["version"])
+
+
+def gases(path: Path = RULES_PATH) -> list[str]:
+    """Keys of the gases the rule file defines, in file order."""
+    return list(load_rules(path)["gases"])
+
+
+def _gas(gas: str, path: Path) -> dict[str, Any]:
+    try:
+        return load_rules(path)["gases"][gas]
+    except KeyError as exc:
+        raise KeyError(f"no gas {gas!r} in {path.name}; known: {', '.join(gases(path))}"
+                       ) from exc
+
+
+def sensor_fields(gas: str, path: Path = RULES_PATH) -> dict[str, Any]:
+    """SensorProps fields of a fixed detector for ``gas``.
+
+    Parameters
+    ----------
+    gas : str
+        A key of ``gases`` in the rule file, e.g. ``"ammonia"``.
+
+    Returns
+    -------
+    dict
+        ``kind``, ``gas``, ``unit``, ``range_min``, ``range_max``, ``alarm_low``,
+        ``alarm_high_1``, ``alarm_high_2`` and ``setpoint_rule`` (the rule version).
+
+    Raises
+    ------
+    KeyError
+        For a gas the rule file does not define.
+
+    Examples
+    --------
+    >>> f = sensor_fields("lpg")
+    >>> f["unit"], f["alarm_high_1"], f["alarm_high_2"]
+    ('%LEL', 25, 50)
+    """
+    entry = _gas(gas, path)
+    detector, points = entry["detector"], entry["setpoints"]
+    return {
+        "kind": "oxygen" if entry["kind"] == "oxygen" else "gas",
+        "gas": gas,
+        "unit": detector["unit"],
+        "range_min": detector["range_min"],
+        "range_max": detector["range_max"],
+        "alarm_low": points.get("alarm_low"),
+        "alarm_high_1": points.get("alarm_high_1"),
+        "alarm_high_2": points.get("alarm_high_2"),
+        "setpoint_rule": rule_version(path),
+    }
+
+
+def install_height_m(gas: str, source_height_m: float = 0.0,
+                     path: Path = RULES_PATH) -> float:
+    """Mounting height of a detector for ``gas`` watching a source at ``source_height_m``.
+
+    Heavy gases are watched near the floor whatever the source height; light ones above
+    the source, per the ``mounting`` rules of the file.
+
+    Examples
+    --------
+    >>> install_height_m("chlorine", 3.0), install_height_m("hydrogen", 3.0)
+    (0.5, 4.5)
+    """
+    rules = load_rules(path)
+    mounting = rules["mounting"]
+    rule = mounting[_gas(gas, path)["mounting"]]
+    base = source_height_m if rule["reference"] == "source" else 0.0
+    return round(max(float(mounting["minimum_m"]), base + float(rule["offset_m"])), 2)

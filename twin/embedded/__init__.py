@@ -1,0 +1,1 @@
+"""Embedded defaults: local services the demo starts itself when none is configured."""

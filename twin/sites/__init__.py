@@ -1,0 +1,1 @@
+"""Sites: one enterprise each, many per database (a chemical park)."""

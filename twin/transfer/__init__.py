@@ -1,0 +1,1 @@
+"""Import and export of site drawings: GeoJSON (RFC 7946), GeoPackage and KML."""

@@ -1,0 +1,1 @@
+"""The browser client and server-side view builders."""
