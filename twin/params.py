@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import Query
@@ -18,6 +19,16 @@ def crs_param(value: str | None, name: str = "crs",
         return parse_crs(value)
     except ValueError as exc:
         raise error(f"{name}: {exc}") from exc
+
+
+def point_param(x: float, y: float, srid: int) -> tuple[float, float]:
+    """A query point: finite, and a real longitude / latitude in a geographic CRS."""
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValidationFailed("x and y must be finite numbers")
+    if srid in (4326, 4490) and not (-180 <= x <= 180 and -90 <= y <= 90):
+        raise ValidationFailed(f"({x}, {y}) is not a longitude/latitude; pass point_crs for "
+                               "projected coordinates")
+    return x, y
 
 
 def bbox_param(value: str | None, error: type[TwinError] = ValidationFailed) -> BBox | None:

@@ -101,14 +101,17 @@ def test_zone_polygons_are_stored_as_multipolygons(client: TestClient, session: 
 
 def test_sites_are_created_with_their_metric_crs(client: TestClient,
                                                  tokens: dict[str, str]) -> None:
-    body = {"code": "north", "name": "北区", "credit_code": "91320400MA1XYZ1234",
+    body = {"code": "north", "name": "北区", "credit_code": "91320400MA1XYW123C",
             "boundary": {"type": "Polygon", "coordinates": [[[117.0, 31.0], [117.01, 31.0],
                                                              [117.01, 31.01], [117.0, 31.0]]]}}
     r = client.post("/api/v1/sites", json=body, headers=auth(tokens["admin"]))
     assert r.status_code == 201, r.text
     assert r.json()["metric_srid"] == 4548  # CGCS2000 3-degree GK, CM 117E
-    bad = dict(body, code="x", credit_code="123")
-    assert client.post("/api/v1/sites", json=bad, headers=auth(tokens["admin"])).status_code == 422
+    for wrong in ("123", "91320400MA1XYW123D", "91320400MA1XYW123c"):
+        r = client.post("/api/v1/sites", json=dict(body, code="x", credit_code=wrong),
+                        headers=auth(tokens["admin"]))
+        assert r.status_code == 422, wrong
+    assert "check character should be 'C'" in r.text or "18 characters" in r.text
 
 
 def test_layers_catalogue_has_bilingual_titles(client: TestClient,

@@ -80,7 +80,7 @@ def sensor_fields(gas: str, path: Path = RULES_PATH) -> dict[str, Any]:
     --------
     >>> f = sensor_fields("lpg")
     >>> f["unit"], f["alarm_high_1"], f["alarm_high_2"]
-    ('%LEL', 25, 50)
+    ('%LEL', 25.0, 50.0)
     """
     entry = _gas(gas, path)
     detector, points = entry["detector"], entry["setpoints"]
@@ -88,13 +88,16 @@ def sensor_fields(gas: str, path: Path = RULES_PATH) -> dict[str, Any]:
         "kind": "oxygen" if entry["kind"] == "oxygen" else "gas",
         "gas": gas,
         "unit": detector["unit"],
-        "range_min": detector["range_min"],
-        "range_max": detector["range_max"],
-        "alarm_low": points.get("alarm_low"),
-        "alarm_high_1": points.get("alarm_high_1"),
-        "alarm_high_2": points.get("alarm_high_2"),
+        "range_min": float(detector["range_min"]),
+        "range_max": float(detector["range_max"]),
+        **{name: _number(points.get(name))
+           for name in ("alarm_low", "alarm_high_1", "alarm_high_2")},
         "setpoint_rule": rule_version(path),
     }
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def install_height_m(gas: str, source_height_m: float = 0.0,

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from pydantic import ValidationError
 from shapely import to_wkb
 from shapely.geometry.base import BaseGeometry
@@ -33,6 +34,8 @@ FORMAT_NOISE = frozenset({
     "fid", "id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate",
     "extrude", "visibility", "drawOrder", "icon", "snippet",
 })
+# KML keeps a feature's name in <name>, which GDAL's LIBKML driver reads back as "Name".
+RENAMED = {"Name": "name"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ class Batch:
 
 
 def _clean(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if hasattr(value, "item"):  # NumPy scalar
         return value.item()
@@ -74,8 +77,11 @@ def _coerce(spec: LayerSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Drop empties and format noise; decode JSON text that file formats flatten."""
     props: dict[str, Any] = {}
     for key, value in raw.items():
+        key = RENAMED.get(key, key) if key not in spec.fields else key
+        if key in FORMAT_NOISE and key not in spec.fields:
+            continue
         value = _clean(value)
-        if value is None or (key in FORMAT_NOISE and key not in spec.fields):
+        if value is None:
             continue
         field_info = spec.props.model_fields.get(key)
         if isinstance(value, str) and field_info is not None and value[:1] in "[{":

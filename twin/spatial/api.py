@@ -6,7 +6,15 @@ from fastapi import APIRouter, Query
 
 from twin.deps import PlantRead, SessionDep
 from twin.errors import ValidationFailed
-from twin.params import BBoxQuery, CrsQuery, LayersQuery, bbox_param, crs_param, layers_param
+from twin.params import (
+    BBoxQuery,
+    CrsQuery,
+    LayersQuery,
+    bbox_param,
+    crs_param,
+    layers_param,
+    point_param,
+)
 from twin.sites.service import get_site
 from twin.spatial import service
 
@@ -26,9 +34,11 @@ def nearby(site: str, session: SessionDep, _: PlantRead,
            layers: LayersQuery = None, point_crs: CrsQuery = None, crs: CrsQuery = None,
            limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict[str, Any]:
     """What is within ``radius_m`` metres of a point, nearest first."""
+    srid = crs_param(point_crs, "point_crs")
+    x, y = point_param(x, y, srid)
     return _collection(service.nearby(
         session, get_site(session, site), x, y, radius_m, layers_param(layers),
-        srid=crs_param(point_crs, "point_crs"), out_srid=crs_param(crs), limit=limit))
+        srid=srid, out_srid=crs_param(crs), limit=limit))
 
 
 @router.get("/sites/{site}/spatial/containing")
@@ -36,8 +46,9 @@ def containing(site: str, session: SessionDep, _: PlantRead,
                x: float, y: float, point_crs: CrsQuery = None,
                crs: CrsQuery = None) -> dict[str, Any]:
     """Which zones, risk zones and installations contain a point."""
-    return _collection(service.containing(session, get_site(session, site), x, y,
-                                          srid=crs_param(point_crs, "point_crs"),
+    srid = crs_param(point_crs, "point_crs")
+    x, y = point_param(x, y, srid)
+    return _collection(service.containing(session, get_site(session, site), x, y, srid=srid,
                                           out_srid=crs_param(crs)))
 
 
