@@ -1,6 +1,6 @@
 """Screenshot the built-in map page of a running twin (for the README and reports).
 
-Usage: .venv/bin/python scripts/screenshot.py [--url http://127.0.0.1:8000] [--out docs/demo-map.png]
+Usage: .venv/bin/python scripts/screenshot.py [--url URL] [--out docs/demo-map.png]
 Drives Debian's chromium (apt-get install chromium fonts-noto-cjk) through Playwright.
 """
 

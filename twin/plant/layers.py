@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, func
@@ -41,9 +42,16 @@ class LayerSpec:
     def storage_type(self) -> str:
         return self.model.geometry_type
 
-    @property
-    def fields(self) -> list[str]:
-        return list(self.props.model_fields)
+    @cached_property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.props.model_fields)
+
+    @cached_property
+    def nested_fields(self) -> frozenset[str]:
+        """Properties holding lists or objects, which flat formats carry as JSON text."""
+        return frozenset(
+            name for name, info in self.props.model_fields.items()
+            if any(word in str(info.annotation) for word in ("list", "dict", "Responsible")))
 
     @property
     def multi(self) -> bool:

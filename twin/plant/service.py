@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    LargeBinary,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -139,18 +150,22 @@ def _upsert(session: Session, site: Site, spec: LayerSpec, items: list[Prepared]
     model = spec.model
     table = model.__table__
     assert isinstance(table, Table)
+    names = [n for n in spec.fields if n not in spec.derived_fields]
+    # One statement compiled once and executed for many parameter sets (psycopg batches
+    # them); a multi-row VALUES literal would be recompiled for every chunk.
+    stmt = pg_insert(table).values(
+        {**{n: bindparam(n, type_=table.c[n].type) for n in names},
+         "site_id": bindparam("site_id"),
+         "geom": func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary))})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["site_id", "code"],
+        set_={**{n: stmt.excluded[n] for n in names}, "geom": stmt.excluded.geom,
+              "updated_at": func.now()},
+    )
     for start in range(0, len(items), UPSERT_CHUNK):
-        chunk = items[start:start + UPSERT_CHUNK]
-        rows = [{**p.values, "site_id": site.id,
-                 "geom": func.ST_GeomFromEWKB(p.ewkb)} for p in chunk]
-        stmt = pg_insert(table).values(rows)
-        assign = {name: stmt.excluded[name] for name in spec.fields
-                  if name not in spec.derived_fields}
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["site_id", "code"],
-            set_={**assign, "geom": stmt.excluded.geom, "updated_at": func.now()},
-        )
-        session.execute(stmt)
+        rows = [{**p.values, "site_id": site.id, "ewkb": p.ewkb}
+                for p in items[start:start + UPSERT_CHUNK]]
+        session.connection().execute(stmt, rows)
     if spec.derived:
         codes = [p.code for p in items]
         session.execute(update(model).where(and_(model.site_id == site.id,

@@ -76,20 +76,19 @@ def _clean(value: Any) -> Any:
 def _coerce(spec: LayerSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Drop empties and format noise; decode JSON text that file formats flatten."""
     props: dict[str, Any] = {}
+    fields = spec.fields
     for key, value in raw.items():
-        key = RENAMED.get(key, key) if key not in spec.fields else key
-        if key in FORMAT_NOISE and key not in spec.fields:
-            continue
+        if key not in fields:
+            key = RENAMED.get(key, key)
+            if key in FORMAT_NOISE and key not in fields:
+                continue
         value = _clean(value)
         if value is None:
             continue
-        field_info = spec.props.model_fields.get(key)
-        if isinstance(value, str) and field_info is not None and value[:1] in "[{":
-            annotation = str(field_info.annotation)
-            if "list" in annotation or "dict" in annotation or "Responsible" in annotation:
-                # Text that is not JSON stays text; validation then names the field.
-                with contextlib.suppress(json.JSONDecodeError):
-                    value = json.loads(value)
+        if key in spec.nested_fields and isinstance(value, str) and value[:1] in "[{":
+            # Text that is not JSON stays text; validation then names the field.
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
         props[key] = value
     return props
 
