@@ -93,9 +93,11 @@ def main() -> None:
 
 def run(server: str, work: Path, target: int) -> None:
     rows: list[tuple[str, str, str, str]] = []
-    scale = 1
+    # Feature count grows linearly with scale: estimate from scale 1, then step up.
+    per_scale = synthetic.total_features(synthetic.generate(1)[1])
+    scale = max(1, target // per_scale)
     while synthetic.total_features(synthetic.generate(scale)[1]) < target:
-        scale = int(scale * 1.5) + 1
+        scale += 1
     (site, layers), gen_s = _timed(lambda: synthetic.generate(scale))
     total = synthetic.total_features(layers)
     gpkg = work / "synthetic.gpkg"

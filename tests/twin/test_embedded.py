@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import psycopg
@@ -26,3 +27,4 @@ def test_private_cluster_starts_gets_postgis_and_stops(tmp_path: Path) -> None:
     finally:
         cluster.stop()
     assert not port_answers("127.0.0.1", cluster.port)
+    shutil.rmtree(cluster_dir)

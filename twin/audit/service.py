@@ -99,7 +99,8 @@ def _rows(session: Session, chunk: int = 5000) -> Iterator[AuditEntry]:
             return
         yield from rows
         last = rows[-1].id
-        session.expunge_all()
+        for row in rows:
+            session.expunge(row)
 
 
 def verify(session: Session) -> VerifyReport:

@@ -26,7 +26,7 @@ from twin.audit import service as audit
 from twin.db import STORAGE_SRID
 from twin.errors import Conflict, NotFound, ValidationFailed
 from twin.plant.layers import LAYERS, LayerSpec
-from twin.plant.validation import Batch, Prepared
+from twin.plant.validation import IDENTITY_GRID_DEG, Batch, Prepared
 from twin.sites.models import Site
 
 BBox = tuple[float, float, float, float]
@@ -46,10 +46,10 @@ def properties_of(spec: LayerSpec, row: Any) -> dict[str, Any]:
     return {name: getattr(row, name) for name in spec.fields}
 
 
-def feature(spec: LayerSpec, row: Any, geojson: str, extra: dict[str, Any] | None = None
-            ) -> dict[str, Any]:
+def feature(spec: LayerSpec, row: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A GeoJSON Feature from a row of :func:`feature_query`."""
     props = properties_of(spec, row) | (extra or {})
-    return {"type": "Feature", "id": row.code, "geometry": json.loads(geojson),
+    return {"type": "Feature", "id": row.code, "geometry": json.loads(row.geojson),
             "properties": props}
 
 
@@ -57,11 +57,17 @@ def envelope(bbox: BBox, srid: int) -> ColumnElement[Any]:
     return func.ST_Transform(func.ST_MakeEnvelope(*bbox, srid), STORAGE_SRID)
 
 
+def feature_columns(spec: LayerSpec, out_srid: int) -> list[ColumnElement[Any]]:
+    """Plain columns (no ORM entities: reads stay cheap and the identity map empty)."""
+    model = spec.model
+    return [*(getattr(model, name) for name in spec.fields), model.site_id,
+            func.ST_AsGeoJSON(func.ST_Transform(model.geom, out_srid), 9).label("geojson")]
+
+
 def feature_query(spec: LayerSpec, site_ids: Sequence[int], out_srid: int,
                   bbox: BBox | None = None, bbox_srid: int = 4326) -> Select[Any]:
     model = spec.model
-    query = select(model, func.ST_AsGeoJSON(func.ST_Transform(model.geom, out_srid), 9)) \
-        .where(model.site_id.in_(site_ids))
+    query = select(*feature_columns(spec, out_srid)).where(model.site_id.in_(site_ids))
     if bbox is not None:
         query = query.where(func.ST_Intersects(model.geom, envelope(bbox, bbox_srid)))
     return query
@@ -80,8 +86,8 @@ def list_features(session: Session, spec: LayerSpec, site_ids: Sequence[int], *,
     matched = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = query.order_by(spec.model.site_id, spec.model.code).offset(offset).limit(limit)
     features = []
-    for row, geojson in session.execute(page):
-        feat = feature(spec, row, geojson)
+    for row in session.execute(page):
+        feat = feature(spec, row)
         if site_codes is not None:
             feat["id"] = f"{site_codes[row.site_id]}:{row.code}"
             feat["properties"]["site"] = site_codes[row.site_id]
@@ -95,11 +101,12 @@ def get_feature(session: Session, spec: LayerSpec, site: Site, code: str,
         feature_query(spec, [site.id], out_srid).where(spec.model.code == code)).first()
     if found is None:
         raise NotFound(f"no {spec.name} feature {code!r} at site {site.code!r}")
-    return feature(spec, *found)
+    return feature(spec, found)
 
 
-def _snapshot(spec: LayerSpec, row: Any, geojson: str) -> dict[str, Any]:
-    return {"properties": properties_of(spec, row), "geometry": json.loads(geojson)}
+def _snapshot(spec: LayerSpec, row: Any) -> dict[str, Any]:
+    """What the audit log keeps of a stored feature (geometry in storage CRS)."""
+    return {"properties": properties_of(spec, row), "geometry": json.loads(row.geojson)}
 
 
 def write_batch(session: Session, site: Site, batch: Batch, actor: str) -> WriteReport:
@@ -110,24 +117,24 @@ def write_batch(session: Session, site: Site, batch: Batch, actor: str) -> Write
     spec, model = batch.layer, batch.layer.model
     report = WriteReport()
     by_code = {p.code: p for p in batch.prepared}
-    existing: dict[str, tuple[Any, bytes, str]] = {}
+    existing: dict[str, Any] = {}
     codes = list(by_code)
+    identity = func.ST_AsBinary(func.ST_SnapToGrid(model.geom, IDENTITY_GRID_DEG))
     for start in range(0, len(codes), 10 * UPSERT_CHUNK):
         rows = session.execute(
-            select(model, func.ST_AsBinary(func.ST_SnapToGrid(model.geom, 1e-9)),
-                   func.ST_AsGeoJSON(model.geom, 9))
+            select(*feature_columns(spec, STORAGE_SRID), identity.label("identity"))
             .where(model.site_id == site.id, model.code.in_(codes[start:start + 10 * UPSERT_CHUNK]))
         )
-        existing.update({row.code: (row, bytes(ident), gj) for row, ident, gj in rows})
+        existing.update({row.code: row for row in rows})
     changed: list[Prepared] = []
     changes: list[audit.Change] = []
     for code, item in by_code.items():
         after = {"properties": item.values, "geometry": json.loads(item.geojson)}
         if code in existing:
-            row, ident, gj = existing[code]
-            before = _snapshot(spec, row, gj)
+            row = existing[code]
+            before = _snapshot(spec, row)
             stored = {k: before["properties"].get(k) for k in item.values}
-            if ident == item.identity and stored == item.values:
+            if bytes(row.identity) == item.identity and stored == item.values:
                 report.unchanged += 1
                 continue
             report.updated += 1
@@ -138,7 +145,6 @@ def write_batch(session: Session, site: Site, batch: Batch, actor: str) -> Write
             changes.append(audit.Change(f"{spec.name}.create", spec.name, code, site.code,
                                         None, after))
         changed.append(item)
-    session.expunge_all()
     _upsert(session, site, spec, changed)
     audit.record(session, actor, changes)
     return report
@@ -176,12 +182,11 @@ def _upsert(session: Session, site: Site, spec: LayerSpec, items: list[Prepared]
 def delete_feature(session: Session, spec: LayerSpec, site: Site, code: str, actor: str) -> None:
     model = spec.model
     found = session.execute(
-        select(model, func.ST_AsGeoJSON(model.geom, 9))
-        .where(model.site_id == site.id, model.code == code)).first()
+        feature_query(spec, [site.id], STORAGE_SRID).where(model.code == code)).first()
     if found is None:
         raise NotFound(f"no {spec.name} feature {code!r} at site {site.code!r}")
     _refuse_if_referenced(session, spec, site, code)
-    before = _snapshot(spec, *found)
+    before = _snapshot(spec, found)
     session.execute(delete(model).where(model.site_id == site.id, model.code == code))
     audit.record(session, actor, [audit.Change(f"{spec.name}.delete", spec.name, code,
                                                site.code, before, None)])

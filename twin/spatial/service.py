@@ -34,12 +34,12 @@ def nearby(session: Session, site: Site, x: float, y: float, radius_m: float,
         model = spec.model
         distance = func.ST_Distance(func.geography(model.geom), here)
         query = (plant.feature_query(spec, [site.id], out_srid)
-                 .add_columns(distance)
+                 .add_columns(distance.label("distance_m"))
                  .where(func.ST_DWithin(func.geography(model.geom), here, radius_m))
                  .order_by(distance).limit(limit))
-        for row, geojson, dist in session.execute(query):
-            found.append(plant.feature(spec, row, geojson,
-                                       {"layer": spec.name, "distance_m": round(dist, 3)}))
+        for row in session.execute(query):
+            found.append(plant.feature(spec, row, {"layer": spec.name,
+                                                   "distance_m": round(row.distance_m, 3)}))
     found.sort(key=lambda f: f["properties"]["distance_m"])
     return found[:limit]
 
@@ -53,8 +53,7 @@ def containing(session: Session, site: Site, x: float, y: float, *, srid: int = 
         spec = LAYERS[name]
         query = plant.feature_query(spec, [site.id], out_srid).where(
             func.ST_Covers(spec.model.geom, here))
-        found += [plant.feature(spec, row, gj, {"layer": name})
-                  for row, gj in session.execute(query)]
+        found += [plant.feature(spec, row, {"layer": name}) for row in session.execute(query)]
     return found
 
 
@@ -66,8 +65,8 @@ def in_bbox(session: Session, site: Site, bbox: plant.BBox, layers: Sequence[Lay
     for spec in layers:
         query = plant.feature_query(spec, [site.id], out_srid, bbox, bbox_srid).limit(
             limit - len(found))
-        found += [plant.feature(spec, row, gj, {"layer": spec.name})
-                  for row, gj in session.execute(query)]
+        found += [plant.feature(spec, row, {"layer": spec.name})
+                  for row in session.execute(query)]
         if len(found) >= limit:
             break
     return found

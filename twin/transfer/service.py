@@ -125,17 +125,15 @@ def layer_frame(session: Session, spec: LayerSpec, site: Site, srid: int,
     """A layer of a site as a GeoDataFrame in ``srid``; nested values as JSON if ``flatten``."""
     model = spec.model
     rows = session.execute(
-        select(model, func.ST_AsBinary(func.ST_Transform(model.geom, srid)))
+        select(*(getattr(model, name) for name in spec.fields),
+               func.ST_AsBinary(func.ST_Transform(model.geom, srid)).label("wkb"))
         .where(model.site_id == site.id).order_by(model.code)).all()
-    records = []
-    for row, _ in rows:
-        props = plant.properties_of(spec, row)
-        if flatten:
-            props = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
-                     for k, v in props.items()}
-        records.append(props)
-    frame = pd.DataFrame.from_records(records, columns=spec.fields)
-    return gpd.GeoDataFrame(frame, geometry=[from_wkb(bytes(w)) for _, w in rows],
+    frame = pd.DataFrame.from_records([row[:-1] for row in rows], columns=list(spec.fields))
+    if flatten:
+        for name in spec.nested_fields:
+            frame[name] = [None if v is None else json.dumps(v, ensure_ascii=False)
+                           for v in frame[name]]
+    return gpd.GeoDataFrame(frame, geometry=from_wkb([bytes(row.wkb) for row in rows]),
                             crs=f"EPSG:{srid}")
 
 
