@@ -11,8 +11,15 @@ from functools import lru_cache
 
 from pyproj import CRS, Transformer
 
-__all__ = ["CGCS2000", "CRS84_URI", "WGS84", "gk3_cm_srid", "is_supported_srid", "parse_crs",
-           "transformer"]
+__all__ = [
+    "CGCS2000",
+    "CRS84_URI",
+    "WGS84",
+    "gk3_cm_srid",
+    "is_supported_srid",
+    "parse_crs",
+    "transformer",
+]
 
 CGCS2000 = 4490
 WGS84 = 4326
@@ -71,8 +78,12 @@ def transformer(src_srid: int, dst_srid: int) -> Transformer:
     return Transformer.from_crs(CRS.from_epsg(src_srid), CRS.from_epsg(dst_srid), always_xy=True)
 
 
-_OGC_PREFIXES = ("http://www.opengis.net/def/crs/EPSG/0/", "https://www.opengis.net/def/crs/EPSG/0/",
-                 "EPSG:", "epsg:")
+_OGC_PREFIXES = (
+    "http://www.opengis.net/def/crs/EPSG/0/",
+    "https://www.opengis.net/def/crs/EPSG/0/",
+    "EPSG:",
+    "epsg:",
+)
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
@@ -99,13 +110,16 @@ def parse_crs(value: str | int | None, default: int = WGS84) -> int:
             return WGS84
         for prefix in _OGC_PREFIXES:
             if text.startswith(prefix):
-                text = text[len(prefix):]
+                text = text[len(prefix) :]
                 break
         if not text.isdigit():
-            raise ValueError(f"unrecognised CRS {value!r}; use EPSG:4490, EPSG:4326 or an "
-                             "OGC CRS URI")
+            raise ValueError(
+                f"unrecognised CRS {value!r}; use EPSG:4490, EPSG:4326 or an OGC CRS URI"
+            )
         code = int(text)
     if not is_supported_srid(code):
-        raise ValueError(f"CRS EPSG:{code} is not supported; use EPSG:4490 (CGCS2000), "
-                         "EPSG:4326 (WGS84) or a CGCS2000 Gauss-Krüger zone")
+        raise ValueError(
+            f"CRS EPSG:{code} is not supported; use EPSG:4490 (CGCS2000), "
+            "EPSG:4326 (WGS84) or a CGCS2000 Gauss-Krüger zone"
+        )
     return code

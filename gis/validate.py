@@ -44,9 +44,7 @@ def geometry_problems(
     coords = get_coordinates(geom)
     if not (coords == coords).all():  # NaN never equals itself
         problems.append("coordinates contain NaN")
-    elif geographic and (
-        (abs(coords[:, 0]) > 180).any() or (abs(coords[:, 1]) > 90).any()
-    ):
+    elif geographic and ((abs(coords[:, 0]) > 180).any() or (abs(coords[:, 1]) > 90).any()):
         problems.append("coordinates are not longitude/latitude: check the declared CRS")
     if not geom.is_valid:
         problems.append(f"invalid geometry: {explain_validity(geom)}")

@@ -38,15 +38,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     if skipped and exitstatus == 0:
-        reporter.write_line(f"FAILED: {skipped} test(s) skipped; every test must run",
-                            red=True)
+        reporter.write_line(f"FAILED: {skipped} test(s) skipped; every test must run", red=True)
         session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(demo=True, demo_password=DEMO_PASSWORD,  # type: ignore[arg-type]
-                    data_dir=tmp_path_factory.mktemp("twin-data"), login_max_failures=3)
+    return Settings(
+        demo=True,
+        demo_password=DEMO_PASSWORD,  # type: ignore[arg-type]
+        data_dir=tmp_path_factory.mktemp("twin-data"),
+        login_max_failures=3,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -89,8 +92,12 @@ def connection(engine: Engine) -> Iterator[Connection]:
 def session_factory(connection: Connection) -> sessionmaker[Session]:
     # Commits inside the code under test release a savepoint; the outer transaction is
     # rolled back after the test, so tests never see each other's writes.
-    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                        expire_on_commit=False, autoflush=False)
+    return sessionmaker(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    )
 
 
 @pytest.fixture
@@ -100,8 +107,9 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(engine: Engine, settings: Settings, session_factory: sessionmaker[Session]
-           ) -> Iterator[TestClient]:
+def client(
+    engine: Engine, settings: Settings, session_factory: sessionmaker[Session]
+) -> Iterator[TestClient]:
     app = create_app(settings, engine)
 
     def test_session() -> Iterator[Session]:
@@ -145,8 +153,9 @@ def free_port() -> int:
 def live_server(engine: Engine, settings: Settings) -> Iterator[str]:
     """The app on a real loopback port (committed demo data), for GDAL and other clients."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port,
-                            log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

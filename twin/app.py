@@ -32,13 +32,22 @@ from viewer.pages import router as pages_router
 log = logging.getLogger("twin")
 API_PREFIX = "/api/v1"
 # Every router with the prefix it is mounted under (the permission tests walk this).
-ROUTERS = [(API_PREFIX, r) for r in (auth_router, sites_router, plant_router, spatial_router,
-                                     transfer_router, audit_router)] + [
-    ("", ogc_router), ("", pages_router)]
+ROUTERS = [
+    (API_PREFIX, r)
+    for r in (
+        auth_router,
+        sites_router,
+        plant_router,
+        spatial_router,
+        transfer_router,
+        audit_router,
+    )
+] + [("", ogc_router), ("", pages_router)]
 
 
-def _error(status: int, code: str, message: str, detail: Any = None,
-           headers: dict[str, str] | None = None) -> JSONResponse:
+def _error(
+    status: int, code: str, message: str, detail: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body: dict[str, Any] = {"error": code, "message": message}
     if detail is not None:
         body["detail"] = detail
@@ -57,25 +66,35 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        reasons = [{"where": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
-                   for e in exc.errors()]
+        reasons = [
+            {"where": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()
+        ]
         return _error(422, "validation_failed", "the request is not valid", reasons)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, "http_error", str(exc.detail),
-                      headers=getattr(exc, "headers", None))
+        return _error(
+            exc.status_code, "http_error", str(exc.detail), headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(IntegrityError)
     async def integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity error: %s", exc.orig)
-        return _error(409, "conflict", "the change conflicts with existing data",
-                      str(exc.orig).splitlines()[0] if exc.orig else None)
+        return _error(
+            409,
+            "conflict",
+            "the change conflicts with existing data",
+            str(exc.orig).splitlines()[0] if exc.orig else None,
+        )
 
     @app.exception_handler(DataError)
     async def bad_data(_: Request, exc: DataError) -> JSONResponse:
-        return _error(422, "validation_failed", "the database rejected a value",
-                      str(exc.orig).splitlines()[0] if exc.orig else None)
+        return _error(
+            422,
+            "validation_failed",
+            "the database rejected a value",
+            str(exc.orig).splitlines()[0] if exc.orig else None,
+        )
 
     @app.exception_handler(OperationalError)
     async def db_down(_: Request, exc: OperationalError) -> JSONResponse:
@@ -98,9 +117,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             if own:
                 eng.dispose()
 
-    app = FastAPI(title="plant-twin", version=__version__, lifespan=lifespan,
-                  description="Digital twin and GIS situational awareness for "
-                              "hazardous-chemical plants")
+    app = FastAPI(
+        title="plant-twin",
+        version=__version__,
+        lifespan=lifespan,
+        description="Digital twin and GIS situational awareness for hazardous-chemical plants",
+    )
     app.state.settings = settings
     install_error_handlers(app)
     for prefix, router in ROUTERS:

@@ -13,8 +13,9 @@ from twin.plant.layers import LAYERS, LayerSpec, get_layer
 from twin.plant.service import BBox
 
 
-def crs_param(value: str | None, name: str = "crs",
-              error: type[TwinError] = ValidationFailed) -> int:
+def crs_param(
+    value: str | None, name: str = "crs", error: type[TwinError] = ValidationFailed
+) -> int:
     try:
         return parse_crs(value)
     except ValueError as exc:
@@ -26,8 +27,9 @@ def point_param(x: float, y: float, srid: int) -> tuple[float, float]:
     if not (math.isfinite(x) and math.isfinite(y)):
         raise ValidationFailed("x and y must be finite numbers")
     if srid in (4326, 4490) and not (-180 <= x <= 180 and -90 <= y <= 90):
-        raise ValidationFailed(f"({x}, {y}) is not a longitude/latitude; pass point_crs for "
-                               "projected coordinates")
+        raise ValidationFailed(
+            f"({x}, {y}) is not a longitude/latitude; pass point_crs for projected coordinates"
+        )
     return x, y
 
 
@@ -49,8 +51,9 @@ def bbox_param(value: str | None, error: type[TwinError] = ValidationFailed) -> 
     return minx, miny, maxx, maxy
 
 
-CrsQuery = Annotated[str | None, Query(description="output CRS: EPSG:4326 (default), "
-                                       "EPSG:4490 or an OGC CRS URI")]
+CrsQuery = Annotated[
+    str | None, Query(description="output CRS: EPSG:4326 (default), EPSG:4490 or an OGC CRS URI")
+]
 BBoxQuery = Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs")]
 
 
@@ -60,5 +63,6 @@ def layers_param(value: str | None) -> list[LayerSpec]:
     return [get_layer(name.strip()) for name in value.split(",") if name.strip()]
 
 
-LayersQuery = Annotated[str | None, Query(description="comma-separated layer names; "
-                                          "default: every layer")]
+LayersQuery = Annotated[
+    str | None, Query(description="comma-separated layer names; default: every layer")
+]

@@ -31,17 +31,24 @@ DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 Layers = dict[str, list[tuple[dict[str, Any], BaseGeometry]]]
 
 EXPECTED_DEMO_COUNTS = {
-    "zones": 15, "installations": 17, "equipment": 25, "sensors": 61, "cameras": 10,
-    "base_stations": 20, "route_nodes": 682, "route_edges": 757, "exits": 6,
-    "assembly_points": 3, "rescue_resources": 43, "risk_zones": 13,
+    "zones": 15,
+    "installations": 17,
+    "equipment": 25,
+    "sensors": 61,
+    "cameras": 10,
+    "base_stations": 20,
+    "route_nodes": 682,
+    "route_edges": 757,
+    "exits": 6,
+    "assembly_points": 3,
+    "rescue_resources": 43,
+    "risk_zones": 13,
 }
 # Realistic widths per edge kind (metres) for the hand-drawn demo network.
-WIDTHS_M = {"road": (6.0, 9.0), "walkway": (1.2, 2.5), "door": (0.9, 2.0),
-            "stair": (1.2, 1.2)}
+WIDTHS_M = {"road": (6.0, 9.0), "walkway": (1.2, 2.5), "door": (0.9, 2.0), "stair": (1.2, 1.2)}
 # domain.md risk bands: LS = likelihood × severity, LEC = L × E × C.
 LS_BANDS = {"red": (20, 25), "orange": (15, 16), "yellow": (9, 12), "blue": (1, 8)}
-LEC_BANDS = {"red": (320, math.inf), "orange": (160, 320), "yellow": (70, 160),
-             "blue": (0, 70)}
+LEC_BANDS = {"red": (320, math.inf), "orange": (160, 320), "yellow": (70, 160), "blue": (0, 70)}
 
 
 def _read_plant(path: Path) -> Layers:
@@ -92,8 +99,10 @@ def _problems(site: dict[str, Any], layers: Layers) -> list[str]:
     return out + _network_problems(layers["route_nodes"], layers["route_edges"])
 
 
-def _network_problems(nodes: list[tuple[dict[str, Any], BaseGeometry]],
-                      edges: list[tuple[dict[str, Any], BaseGeometry]]) -> list[str]:
+def _network_problems(
+    nodes: list[tuple[dict[str, Any], BaseGeometry]],
+    edges: list[tuple[dict[str, Any], BaseGeometry]],
+) -> list[str]:
     out: list[str] = []
     points = {props["code"]: geom for props, geom in nodes}
     graph = nx.Graph()
@@ -113,7 +122,8 @@ def test_data_files_are_what_the_builder_writes(tmp_path: Path) -> None:
     layout.main(tmp_path)
     for name in ("site.json", "plant.geojson"):
         assert (tmp_path / name).read_bytes() == (DEMO / name).read_bytes(), (
-            f"data/demo/{name} is stale: run python -m twin.demo.layout")
+            f"data/demo/{name} is stale: run python -m twin.demo.layout"
+        )
 
 
 def test_demo_counts(plant: Layers) -> None:
@@ -172,9 +182,18 @@ def test_route_network_is_walkable(plant: Layers) -> None:
 
 def test_hazard_sources_are_registered(plant: Layers) -> None:
     sources = {p["code"]: p for p, _ in plant["installations"] if p.get("is_hazard_source")}
-    assert sorted(sources) == ["CS-CL2-01", "S-LPG-01", "S-LPG-02", "S-LPG-03", "T-MEOH-01",
-                               "T-MEOH-02", "T-MEOH-03", "T-MEOH-04", "T-NH3-01",
-                               "T-NH3-02"]
+    assert sorted(sources) == [
+        "CS-CL2-01",
+        "S-LPG-01",
+        "S-LPG-02",
+        "S-LPG-03",
+        "T-MEOH-01",
+        "T-MEOH-02",
+        "T-MEOH-03",
+        "T-MEOH-04",
+        "T-NH3-01",
+        "T-NH3-02",
+    ]
     for props in sources.values():
         assert set(props["responsible"]) == {"principal", "technical", "operational"}
         assert props["inventory"]
@@ -187,8 +206,7 @@ def test_gas_detectors_carry_the_rule_file_set_points(plant: Layers) -> None:
     detectors = [p for p, _ in plant["sensors"] if p["kind"] in ("gas", "oxygen")]
     assert {p["gas"] for p in detectors} == set(setpoints.gases())
     for props in detectors:
-        expected = {k: v for k, v in setpoints.sensor_fields(props["gas"]).items()
-                    if v is not None}
+        expected = {k: v for k, v in setpoints.sensor_fields(props["gas"]).items() if v is not None}
         assert {k: props.get(k) for k in expected} == expected, props["code"]
         assert props["setpoint_rule"] == version
         assert props["install_height_m"] >= 0.3
@@ -273,8 +291,11 @@ def test_synthetic_plant_grows_with_scale() -> None:
 def test_synthetic_plant_is_deterministic_per_seed() -> None:
     def digest(seed: int) -> list[tuple[str, str]]:
         _, layers = synthetic.generate(1, seed=seed)
-        return [(json.dumps(p, sort_keys=True, ensure_ascii=False), g.wkt)
-                for features in layers.values() for p, g in features]
+        return [
+            (json.dumps(p, sort_keys=True, ensure_ascii=False), g.wkt)
+            for features in layers.values()
+            for p, g in features
+        ]
 
     assert digest(7) == digest(7)
     assert digest(7) != digest(8)
@@ -290,7 +311,11 @@ def test_synthetic_geopackage_has_one_layer_per_plant_layer(tmp_path: Path) -> N
     frame = pyogrio.read_dataframe(path, layer="installations")
     assert len(frame) == len(layers["installations"])
     hazard = frame[frame["is_hazard_source"].astype(bool)]
-    assert set(json.loads(hazard["responsible"].iloc[0])) == {"principal", "technical",
-                                                              "operational"}
+    assert set(json.loads(hazard["responsible"].iloc[0])) == {
+        "principal",
+        "technical",
+        "operational",
+    }
     assert synthetic.total_features(layers) == sum(
-        pyogrio.read_info(path, layer=name)["features"] for name in LAYERS)
+        pyogrio.read_info(path, layer=name)["features"] for name in LAYERS
+    )

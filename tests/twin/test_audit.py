@@ -17,19 +17,29 @@ def _write_some(client: TestClient, session: Session, tokens: dict[str, str]) ->
     make_site(session)
     h = auth(tokens["safety_engineer"])
     for i in range(3):
-        r = client.post("/api/v1/sites/t1/layers/sensors", headers=h, json=point_feature(
-            sensor_props(f"A-{i}"), LON0 + 0.001 * (i + 1), LAT0 + 0.001))
+        r = client.post(
+            "/api/v1/sites/t1/layers/sensors",
+            headers=h,
+            json=point_feature(sensor_props(f"A-{i}"), LON0 + 0.001 * (i + 1), LAT0 + 0.001),
+        )
         assert r.status_code == 201
 
 
 def test_every_write_is_attributed_with_before_and_after(
-        client: TestClient, session: Session, tokens: dict[str, str]) -> None:
+    client: TestClient, session: Session, tokens: dict[str, str]
+) -> None:
     _write_some(client, session, tokens)
     h = auth(tokens["safety_engineer"])
-    client.put("/api/v1/sites/t1/layers/sensors/A-0", headers=h, json=point_feature(
-        sensor_props("A-0", alarm_high_1=30), LON0 + 0.001, LAT0 + 0.001))
-    entries = client.get("/api/v1/audit", params={"site": "t1", "entity": "sensors"},
-                         headers=auth(tokens["regulator"])).json()
+    client.put(
+        "/api/v1/sites/t1/layers/sensors/A-0",
+        headers=h,
+        json=point_feature(sensor_props("A-0", alarm_high_1=30), LON0 + 0.001, LAT0 + 0.001),
+    )
+    entries = client.get(
+        "/api/v1/audit",
+        params={"site": "t1", "entity": "sensors"},
+        headers=auth(tokens["regulator"]),
+    ).json()
     assert [e["action"] for e in entries] == ["sensors.update"] + ["sensors.create"] * 3
     update = entries[0]
     assert update["actor"] == "safety_engineer"
@@ -39,8 +49,7 @@ def test_every_write_is_attributed_with_before_and_after(
 
 def test_audit_log_refuses_update_and_delete(session: Session) -> None:
     make_site(session)
-    for sql in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
-                "TRUNCATE audit_log"):
+    for sql in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
         with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
             session.execute(text(sql))
 
@@ -52,16 +61,26 @@ def _tamper(session: Session, sql: str) -> None:
     session.execute(text("SET LOCAL session_replication_role = origin"))
 
 
-@pytest.mark.parametrize(("sql", "finding"), [
-    ("UPDATE audit_log SET after = jsonb_set(after, '{properties,alarm_high_1}', '99') "
-     "WHERE id = (SELECT max(id) - 1 FROM audit_log)", "edited"),
-    ("DELETE FROM audit_log WHERE id = (SELECT max(id) - 1 FROM audit_log)", "missing"),
-    ("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)", "cut from the end"),
-    ("UPDATE audit_log SET actor = 'someone-else' WHERE id = (SELECT min(id) FROM audit_log)",
-     "edited"),
-])
-def test_verify_detects_tampering(client: TestClient, session: Session,
-                                  tokens: dict[str, str], sql: str, finding: str) -> None:
+@pytest.mark.parametrize(
+    ("sql", "finding"),
+    [
+        (
+            "UPDATE audit_log SET after = jsonb_set(after, '{properties,alarm_high_1}', '99') "
+            "WHERE id = (SELECT max(id) - 1 FROM audit_log)",
+            "edited",
+        ),
+        ("DELETE FROM audit_log WHERE id = (SELECT max(id) - 1 FROM audit_log)", "missing"),
+        ("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)", "cut from the end"),
+        (
+            "UPDATE audit_log SET actor = 'someone-else' "
+            "WHERE id = (SELECT min(id) FROM audit_log)",
+            "edited",
+        ),
+    ],
+)
+def test_verify_detects_tampering(
+    client: TestClient, session: Session, tokens: dict[str, str], sql: str, finding: str
+) -> None:
     _write_some(client, session, tokens)
     assert service.verify(session).ok
     _tamper(session, sql)

@@ -55,16 +55,25 @@ def test_matrix_covers_every_operation_in_the_openapi_document() -> None:
 
 
 def _concrete(path: str) -> str:
-    samples = {"site": "demo", "layer": "sensors", "code": "no-such-code",
-               "collection_id": "zones", "feature_id": "demo:no-such", "username": "nobody"}
+    samples = {
+        "site": "demo",
+        "layer": "sensors",
+        "code": "no-such-code",
+        "collection_id": "zones",
+        "feature_id": "demo:no-such",
+        "username": "nobody",
+    }
     return re.sub(r"\{(\w+)\}", lambda m: samples[m.group(1)], path)
 
 
-@pytest.mark.parametrize(("method", "path", "permission"),
-                         [r for r in ROUTES if (r[0], r[1]) not in PUBLIC],
-                         ids=[f"{m} {p}" for m, p, _ in ROUTES if (m, p) not in PUBLIC])
-def test_role_matrix(client: TestClient, tokens: dict[str, str], method: str, path: str,
-                     permission: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "permission"),
+    [r for r in ROUTES if (r[0], r[1]) not in PUBLIC],
+    ids=[f"{m} {p}" for m, p, _ in ROUTES if (m, p) not in PUBLIC],
+)
+def test_role_matrix(
+    client: TestClient, tokens: dict[str, str], method: str, path: str, permission: str
+) -> None:
     url = _concrete(path)
     assert client.request(method, url).status_code == 401
     for role in ROLES:
@@ -77,8 +86,9 @@ def test_role_matrix(client: TestClient, tokens: dict[str, str], method: str, pa
             assert status == 403, f"{role} reached {method} {path} ({status})"
 
 
-def test_regulator_reads_and_exports_but_cannot_write(client: TestClient,
-                                                      tokens: dict[str, str]) -> None:
+def test_regulator_reads_and_exports_but_cannot_write(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
     h = auth(tokens["regulator"])
     assert client.get("/api/v1/sites/demo/layers/risk_zones", headers=h).status_code == 200
     assert client.get("/api/v1/sites/demo/export?format=geojson", headers=h).status_code == 200

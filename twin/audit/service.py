@@ -36,8 +36,7 @@ class Change:
 
 
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
@@ -46,9 +45,15 @@ def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
 
 def _hashed_fields(row_id: int, ts: datetime, actor: str, change: Change) -> dict[str, Any]:
     return {
-        "id": row_id, "ts_utc": ts.astimezone(UTC).isoformat(), "actor": actor,
-        "action": change.action, "entity": change.entity, "entity_key": change.entity_key,
-        "site_code": change.site_code, "before": change.before, "after": change.after,
+        "id": row_id,
+        "ts_utc": ts.astimezone(UTC).isoformat(),
+        "actor": actor,
+        "action": change.action,
+        "entity": change.entity,
+        "entity_key": change.entity_key,
+        "site_code": change.site_code,
+        "before": change.before,
+        "after": change.after,
     }
 
 
@@ -72,7 +77,8 @@ def record(session: Session, actor: str, changes: Iterable[Change]) -> int:
     # Core executemany: the ORM's bulk path costs more than the insert for large imports.
     session.connection().execute(insert(AUDIT_TABLE), rows)
     session.execute(
-        update(AuditHead).where(AuditHead.id == 1)
+        update(AuditHead)
+        .where(AuditHead.id == 1)
         .values(last_id=last_id + len(rows), last_hash=prev)
     )
     return len(rows)
@@ -113,10 +119,13 @@ def verify(session: Session) -> VerifyReport:
             report.problems.append(f"rows {prev_id + 1}..{row.id - 1} are missing (deleted)")
         if row.prev_hash != prev:
             report.problems.append(f"row {row.id}: chain broken (prev_hash does not match)")
-        change = Change(row.action, row.entity, row.entity_key, row.site_code, row.before,
-                        row.after)
-        if entry_hash(row.prev_hash, _hashed_fields(row.id, row.ts_utc, row.actor, change)) \
-                != row.hash:
+        change = Change(
+            row.action, row.entity, row.entity_key, row.site_code, row.before, row.after
+        )
+        if (
+            entry_hash(row.prev_hash, _hashed_fields(row.id, row.ts_utc, row.actor, change))
+            != row.hash
+        ):
             report.problems.append(f"row {row.id}: content does not match its hash (edited)")
         prev, prev_id = row.hash, row.id
     head = session.get(AuditHead, 1)
@@ -131,13 +140,22 @@ def verify(session: Session) -> VerifyReport:
     return report
 
 
-def list_entries(session: Session, *, site: str | None = None, entity: str | None = None,
-                 actor: str | None = None, before_id: int | None = None,
-                 limit: int = 100) -> list[AuditEntry]:
+def list_entries(
+    session: Session,
+    *,
+    site: str | None = None,
+    entity: str | None = None,
+    actor: str | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
     """Entries newest first, optionally filtered; page backwards with ``before_id``."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    for column, value in ((AuditEntry.site_code, site), (AuditEntry.entity, entity),
-                          (AuditEntry.actor, actor)):
+    for column, value in (
+        (AuditEntry.site_code, site),
+        (AuditEntry.entity, entity),
+        (AuditEntry.actor, actor),
+    ):
         if value is not None:
             query = query.where(column == value)
     if before_id is not None:

@@ -13,8 +13,12 @@ router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/token")
-def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
-          settings: SettingsDep, factory=Depends(get_sessionmaker)) -> Token:
+def login(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    settings: SettingsDep,
+    factory=Depends(get_sessionmaker),
+) -> Token:
     """OAuth2 password flow: exchange username and password for a bearer token."""
     client = request.client.host if request.client else "unknown"
     user = service.authenticate(factory, settings, form.username, form.password, client)
@@ -38,6 +42,5 @@ def create_user(body: UserCreate, session: SessionDep, user: UsersWrite) -> User
 
 
 @router.patch("/users/{username}")
-def update_user(username: str, body: UserUpdate, session: SessionDep,
-                user: UsersWrite) -> UserOut:
+def update_user(username: str, body: UserUpdate, session: SessionDep, user: UsersWrite) -> UserOut:
     return UserOut.model_validate(service.update_user(session, user.username, username, body))

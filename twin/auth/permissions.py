@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-ROLES: Final = ("admin", "commander", "safety_engineer", "drill_planner", "regulator",
-                "operator")
+ROLES: Final = ("admin", "commander", "safety_engineer", "drill_planner", "regulator", "operator")
 ALL = frozenset(ROLES)
 
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {

@@ -43,17 +43,26 @@ class Principal:
 def issue_token(settings: Settings, user: User) -> tuple[str, int]:
     ttl_s = settings.token_ttl_min * 60
     now = datetime.now(UTC)
-    claims = {"sub": user.username, "role": user.role, "aud": JWT_AUDIENCE,
-              "iat": now, "exp": now + timedelta(seconds=ttl_s)}
+    claims = {
+        "sub": user.username,
+        "role": user.role,
+        "aud": JWT_AUDIENCE,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_s),
+    }
     token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=JWT_ALGORITHM)
     return token, ttl_s
 
 
 def principal_from_token(session: Session, settings: Settings, token: str) -> Principal:
     try:
-        claims = jwt.decode(token, settings.secret_key.get_secret_value(),
-                            algorithms=[JWT_ALGORITHM], audience=JWT_AUDIENCE,
-                            options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[JWT_ALGORITHM],
+            audience=JWT_AUDIENCE,
+            options={"require": ["exp", "sub"]},
+        )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("token expired; log in again") from exc
     except jwt.PyJWTError as exc:
@@ -67,15 +76,23 @@ def principal_from_token(session: Session, settings: Settings, token: str) -> Pr
 
 def _recent_failures(session: Session, settings: Settings, username: str, client: str) -> int:
     since = datetime.now(UTC) - timedelta(seconds=settings.login_window_s)
-    return session.scalar(
-        select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.username == username, LoginFailure.client == client,
-            LoginFailure.ts_utc >= since)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(LoginFailure)
+            .where(
+                LoginFailure.username == username,
+                LoginFailure.client == client,
+                LoginFailure.ts_utc >= since,
+            )
+        )
+        or 0
+    )
 
 
-def authenticate(factory: sessionmaker[Session], settings: Settings, username: str,
-                 password: str, client: str) -> User:
+def authenticate(
+    factory: sessionmaker[Session], settings: Settings, username: str, password: str, client: str
+) -> User:
     """Check a password, throttled per (username, client).
 
     Runs its own transactions: a failed attempt must be recorded even though the request
@@ -85,25 +102,44 @@ def authenticate(factory: sessionmaker[Session], settings: Settings, username: s
         if _recent_failures(session, settings, username, client) >= settings.login_max_failures:
             raise TooManyRequests(
                 f"too many failed logins; try again in {settings.login_window_s // 60} minutes",
-                detail={"retry_after_s": settings.login_window_s})
+                detail={"retry_after_s": settings.login_window_s},
+            )
         user = session.scalar(select(User).where(User.username == username))
         valid = hasher().verify(password, user.password_hash if user else _dummy_hash())
         if user is None or not valid or not user.is_active:
             session.add(LoginFailure(username=username, client=client, ts_utc=datetime.now(UTC)))
-            audit.record(session, username, [audit.Change(
-                "auth.login_failed", "user", username, None, None, {"client": client})])
+            audit.record(
+                session,
+                username,
+                [
+                    audit.Change(
+                        "auth.login_failed", "user", username, None, None, {"client": client}
+                    )
+                ],
+            )
         else:
-            session.execute(delete(LoginFailure).where(
-                LoginFailure.username == username, LoginFailure.client == client))
-            audit.record(session, username, [audit.Change(
-                "auth.login", "user", username, None, None, {"client": client})])
+            session.execute(
+                delete(LoginFailure).where(
+                    LoginFailure.username == username, LoginFailure.client == client
+                )
+            )
+            audit.record(
+                session,
+                username,
+                [audit.Change("auth.login", "user", username, None, None, {"client": client})],
+            )
             return user
     raise Unauthorized("wrong username or password")
 
 
 def _public(user: User) -> dict[str, object]:
-    return {"username": user.username, "role": user.role, "display_name": user.display_name,
-            "locale": user.locale, "is_active": user.is_active}
+    return {
+        "username": user.username,
+        "role": user.role,
+        "display_name": user.display_name,
+        "locale": user.locale,
+        "is_active": user.is_active,
+    }
 
 
 def list_users(session: Session) -> list[User]:
@@ -120,12 +156,21 @@ def get_user(session: Session, username: str) -> User:
 def create_user(session: Session, actor: str, data: UserCreate) -> User:
     if session.scalar(select(User.id).where(User.username == data.username)):
         raise Conflict(f"user {data.username!r} exists")
-    user = User(username=data.username, role=data.role, display_name=data.display_name,
-                locale=data.locale, password_hash=hasher().hash(data.password), is_active=True)
+    user = User(
+        username=data.username,
+        role=data.role,
+        display_name=data.display_name,
+        locale=data.locale,
+        password_hash=hasher().hash(data.password),
+        is_active=True,
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor, [audit.Change("user.create", "user", user.username, None,
-                                               None, _public(user))])
+    audit.record(
+        session,
+        actor,
+        [audit.Change("user.create", "user", user.username, None, None, _public(user))],
+    )
     return user
 
 
@@ -140,8 +185,9 @@ def update_user(session: Session, actor: str, username: str, data: UserUpdate) -
         user.password_hash = hasher().hash(password)
     session.flush()
     after = _public(user) | ({"password": "changed"} if password else {})
-    audit.record(session, actor, [audit.Change("user.update", "user", username, None,
-                                               before, after)])
+    audit.record(
+        session, actor, [audit.Change("user.update", "user", username, None, before, after)]
+    )
     return user
 
 
@@ -150,6 +196,11 @@ def ensure_user(session: Session, actor: str, username: str, role: str, password
     if session.scalar(select(User.id).where(User.username == username)):
         return False
     # model_construct: the demo password may be shorter than the policy for real accounts.
-    create_user(session, actor, UserCreate.model_construct(
-        username=username, password=password, role=role, display_name=None, locale="zh-CN"))
+    create_user(
+        session,
+        actor,
+        UserCreate.model_construct(
+            username=username, password=password, role=role, display_name=None, locale="zh-CN"
+        ),
+    )
     return True

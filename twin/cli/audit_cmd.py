@@ -14,8 +14,9 @@ def verify() -> None:
     with unit_of_work() as session, console.status("verifying the audit chain …"):
         report = service.verify(session)
     if report.ok:
-        console.print(f"[green]audit chain intact[/green]: {report.checked} entries, "
-                      f"head {report.head_hash}")
+        console.print(
+            f"[green]audit chain intact[/green]: {report.checked} entries, head {report.head_hash}"
+        )
         return
     console.print(f"[red]audit chain BROKEN[/red] ({report.checked} entries checked):")
     for problem in report.problems:

@@ -24,15 +24,19 @@ def run_server(settings: Settings) -> None:
     with database(settings) as url:
         engine = make_engine(url)
         if settings.demo:
-            with console.status("loading the demo plant …"), \
-                    session_scope(make_sessionmaker(engine)) as session:
+            with (
+                console.status("loading the demo plant …"),
+                session_scope(make_sessionmaker(engine)) as session,
+            ):
                 report = load_demo_plant(session)
                 ensure_demo_users(session, settings.demo_password.get_secret_value())
             console.print(f"demo plant: {report.totals}")
             _print_accounts(settings)
         app_ = create_app(settings.model_copy(update={"database_url": url}), engine)
-        console.print(f"[bold green]plant-twin on http://{settings.host}:{settings.port}/"
-                      "[/bold green]  (Ctrl-C stops it)")
+        console.print(
+            f"[bold green]plant-twin on http://{settings.host}:{settings.port}/"
+            "[/bold green]  (Ctrl-C stops it)"
+        )
         uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
         engine.dispose()
 
@@ -45,8 +49,9 @@ def _print_accounts(settings: Settings) -> None:
 
 
 @app.command()
-def run(port: Annotated[int, typer.Option()] = 8000,
-        host: Annotated[str, typer.Option()] = "127.0.0.1") -> None:
+def run(
+    port: Annotated[int, typer.Option()] = 8000, host: Annotated[str, typer.Option()] = "127.0.0.1"
+) -> None:
     """Serve the demo plant on http://127.0.0.1:8000 with one account per role."""
     run_server(load_settings(demo=True, port=port, host=host))
 
@@ -60,9 +65,11 @@ def load() -> None:
 
 
 @app.command()
-def generate(scale: Annotated[int, typer.Option(min=1, max=200)] = 10,
-             out: Annotated[Path | None, typer.Option(help=".gpkg to write")] = None,
-             seed: Annotated[int, typer.Option()] = 0) -> None:
+def generate(
+    scale: Annotated[int, typer.Option(min=1, max=200)] = 10,
+    out: Annotated[Path | None, typer.Option(help=".gpkg to write")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
     """Write a synthetic plant (about 1,000 route edges and 500 sensors per scale unit)."""
     out = out or Path(f"synthetic-{scale}.gpkg")
     started = time.perf_counter()

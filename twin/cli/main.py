@@ -11,8 +11,9 @@ import typer
 from twin.cli import audit_cmd, data_cmd, db_cmd, demo_cmd, users_cmd
 from twin.cli.common import load_settings
 
-app = typer.Typer(help="plant-twin: digital twin of a hazardous-chemical plant",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="plant-twin: digital twin of a hazardous-chemical plant", no_args_is_help=True
+)
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(audit_cmd.app, name="audit")
@@ -23,15 +24,19 @@ app.command("export")(data_cmd.export_cmd)
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 @app.command()
-def serve(demo: Annotated[bool, typer.Option(help="load the demo plant and users")] = False,
-          host: Annotated[str | None, typer.Option()] = None,
-          port: Annotated[int | None, typer.Option()] = None,
-          data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+def serve(
+    demo: Annotated[bool, typer.Option(help="load the demo plant and users")] = False,
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
     """Start the API and web client (embedded database when none is configured)."""
     overrides: dict[str, object] = {"demo": True} if demo else {}
     for key, value in (("host", host), ("port", port), ("data_dir", data_dir)):

@@ -23,9 +23,11 @@ def list_cmd() -> None:
 
 
 @app.command()
-def create(username: str, role: str,
-           password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                                 confirmation_prompt=True)]) -> None:
+def create(
+    username: str,
+    role: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
     """Create an account (admin, commander, safety_engineer, drill_planner, regulator,
     operator)."""
     try:

@@ -19,10 +19,23 @@ from shapely.geometry.base import BaseGeometry
 from gis.crs import CGCS2000, transformer
 from twin.plant.layers import LAYERS
 
-__all__ = ["CENTRE_LAT_DEG", "CENTRE_LON_DEG", "COORD_DECIMALS", "METRIC_SRID", "Feature",
-           "Layers", "credit_code", "feature_properties", "ordered", "origin_for",
-           "site_record", "to_cgcs2000", "to_cgcs2000_geometry", "total_features",
-           "write_geojson"]
+__all__ = [
+    "CENTRE_LAT_DEG",
+    "CENTRE_LON_DEG",
+    "COORD_DECIMALS",
+    "METRIC_SRID",
+    "Feature",
+    "Layers",
+    "credit_code",
+    "feature_properties",
+    "ordered",
+    "origin_for",
+    "site_record",
+    "to_cgcs2000",
+    "to_cgcs2000_geometry",
+    "total_features",
+    "write_geojson",
+]
 
 # A chemical park in Jiangsu (Changzhou); the plants are fictional.
 CENTRE_LON_DEG, CENTRE_LAT_DEG = 119.98, 31.78
@@ -38,9 +51,13 @@ _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
-def origin_for(width_m: float, height_m: float, lon_deg: float = CENTRE_LON_DEG,
-               lat_deg: float = CENTRE_LAT_DEG, srid: int = METRIC_SRID
-               ) -> tuple[float, float]:
+def origin_for(
+    width_m: float,
+    height_m: float,
+    lon_deg: float = CENTRE_LON_DEG,
+    lat_deg: float = CENTRE_LAT_DEG,
+    srid: int = METRIC_SRID,
+) -> tuple[float, float]:
     """Easting / northing (whole metres) of the local origin centring a site on lon/lat.
 
     Examples
@@ -62,14 +79,14 @@ def _mover(origin: tuple[float, float], srid: int) -> Any:
     return move
 
 
-def to_cgcs2000_geometry(geom: BaseGeometry, origin: tuple[float, float],
-                         srid: int = METRIC_SRID) -> BaseGeometry:
+def to_cgcs2000_geometry(
+    geom: BaseGeometry, origin: tuple[float, float], srid: int = METRIC_SRID
+) -> BaseGeometry:
     """One local-metre geometry in EPSG:4490, rounded to ``COORD_DECIMALS``."""
     return shapely.transform(geom, _mover(origin, srid))
 
 
-def to_cgcs2000(layers: Layers, origin: tuple[float, float], srid: int = METRIC_SRID
-                ) -> Layers:
+def to_cgcs2000(layers: Layers, origin: tuple[float, float], srid: int = METRIC_SRID) -> Layers:
     """Every geometry moved from local metres to EPSG:4490, properties untouched.
 
     Equal local coordinates land on equal geographic ones, so a route edge still ends
@@ -102,6 +119,7 @@ def credit_code(region: str, org_body: str, registry: str = "91") -> str:
     >>> credit_code("320411", "MA7T0DEM")
     '91320411MA7T0DEM07'
     """
+
     def value(char: str) -> int:
         return int(char) if char.isdigit() else ord(char) - ord("A") + 10
 
@@ -111,11 +129,23 @@ def credit_code(region: str, org_body: str, registry: str = "91") -> str:
     return body + _USCC_CHARS[(31 - total % 31) % 31]
 
 
-def site_record(code: str, name: str, name_en: str, credit: str | None,
-                boundary: BaseGeometry, metric_srid: int = METRIC_SRID) -> dict[str, Any]:
+def site_record(
+    code: str,
+    name: str,
+    name_en: str,
+    credit: str | None,
+    boundary: BaseGeometry,
+    metric_srid: int = METRIC_SRID,
+) -> dict[str, Any]:
     """A site as the sites API takes it, with the boundary as a GeoJSON Polygon."""
-    return {"code": code, "name": name, "name_en": name_en, "credit_code": credit,
-            "metric_srid": metric_srid, "boundary": _geojson(boundary)}
+    return {
+        "code": code,
+        "name": name,
+        "name_en": name_en,
+        "credit_code": credit,
+        "metric_srid": metric_srid,
+        "boundary": _geojson(boundary),
+    }
 
 
 def ordered(layers: Mapping[str, list[Feature]]) -> Layers:
@@ -162,13 +192,19 @@ def write_geojson(layers: Mapping[str, list[Feature]], path: Path, name: str) ->
     lines = []
     for layer, features in layers.items():
         for props, geom in features:
-            feature = {"type": "Feature",
-                       "properties": {"layer": layer, **feature_properties(layer, props)},
-                       "geometry": mapping(geom)}
+            feature = {
+                "type": "Feature",
+                "properties": {"layer": layer, **feature_properties(layer, props)},
+                "geometry": mapping(geom),
+            }
             lines.append(json.dumps(feature, ensure_ascii=False))
-    head = json.dumps({"type": "FeatureCollection", "name": name,
-                       "crs": {"type": "name",
-                               "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}}},
-                      ensure_ascii=False)
+    head = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "name": name,
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
+        },
+        ensure_ascii=False,
+    )
     text = head[:-1] + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
     Path(path).write_text(text, encoding="utf-8")

@@ -35,5 +35,8 @@ def load_demo_plant(session: Session, actor: str = DEMO_ACTOR) -> ImportReport:
 
 def ensure_demo_users(session: Session, password: str) -> list[str]:
     """One account per role, named after the role; returns the ones created now."""
-    return [role for role in ROLES
-            if auth_service.ensure_user(session, DEMO_ACTOR, role, role, password)]
+    return [
+        role
+        for role in ROLES
+        if auth_service.ensure_user(session, DEMO_ACTOR, role, role, password)
+    ]

@@ -59,27 +59,68 @@ class RouteBuilder:
     (5, 4)
     """
 
-    def __init__(self, spacing_m: float = 25.0, node_prefix: str = "RN",
-                 edge_prefix: str = "RE") -> None:
+    def __init__(
+        self, spacing_m: float = 25.0, node_prefix: str = "RN", edge_prefix: str = "RE"
+    ) -> None:
         self.spacing_m = spacing_m
         self.node_prefix, self.edge_prefix = node_prefix, edge_prefix
         self._paths: list[_Path] = []
         self._links: list[_Link] = []
         self._marks: dict[tuple[float, float, int], tuple[str, str, str]] = {}
 
-    def path(self, points: Sequence[XY], kind: str, width_m: float, name: str, name_en: str,
-             *, floor: int = 0, one_way: bool = False) -> None:
+    def path(
+        self,
+        points: Sequence[XY],
+        kind: str,
+        width_m: float,
+        name: str,
+        name_en: str,
+        *,
+        floor: int = 0,
+        one_way: bool = False,
+    ) -> None:
         """A polyline walked or driven along; ``one_way`` keeps the drawing direction."""
-        self._paths.append(_Path(tuple((float(x), float(y)) for x, y in points),
-                                 {"kind": kind, "width_m": width_m, "name": name,
-                                  "name_en": name_en, "one_way": one_way}, floor))
+        self._paths.append(
+            _Path(
+                tuple((float(x), float(y)) for x, y in points),
+                {
+                    "kind": kind,
+                    "width_m": width_m,
+                    "name": name,
+                    "name_en": name_en,
+                    "one_way": one_way,
+                },
+                floor,
+            )
+        )
 
-    def link(self, a: XY, floor_a: int, b: XY, floor_b: int, kind: str, width_m: float,
-             name: str, name_en: str) -> None:
+    def link(
+        self,
+        a: XY,
+        floor_a: int,
+        b: XY,
+        floor_b: int,
+        kind: str,
+        width_m: float,
+        name: str,
+        name_en: str,
+    ) -> None:
         """A single edge between floors (a stair flight), never split or cut."""
-        self._links.append(_Link(a, floor_a, b, floor_b,
-                                 {"kind": kind, "width_m": width_m, "name": name,
-                                  "name_en": name_en, "one_way": False}))
+        self._links.append(
+            _Link(
+                a,
+                floor_a,
+                b,
+                floor_b,
+                {
+                    "kind": kind,
+                    "width_m": width_m,
+                    "name": name,
+                    "name_en": name_en,
+                    "one_way": False,
+                },
+            )
+        )
 
     def mark(self, xy: XY, kind: str, name: str, name_en: str, floor: int = 0) -> None:
         """Give the node at ``xy`` a kind (gate, exit, door ...) and a name."""
@@ -95,8 +136,9 @@ class RouteBuilder:
             mark names a point that is no node.
         """
         nodes: dict[tuple[float, float, int], XY] = {}
-        edges: list[tuple[tuple[float, float, int], tuple[float, float, int],
-                          dict[str, Any], int]] = []
+        edges: list[
+            tuple[tuple[float, float, int], tuple[float, float, int], dict[str, Any], int]
+        ] = []
         seen: set[frozenset[tuple[float, float, int]]] = set()
 
         def node(xy: XY, floor: int) -> tuple[float, float, int]:
@@ -104,8 +146,12 @@ class RouteBuilder:
             nodes.setdefault(key, (float(xy[0]), float(xy[1])))
             return key
 
-        def edge(a: tuple[float, float, int], b: tuple[float, float, int],
-                 props: dict[str, Any], floor: int) -> None:
+        def edge(
+            a: tuple[float, float, int],
+            b: tuple[float, float, int],
+            props: dict[str, Any],
+            floor: int,
+        ) -> None:
             pair = frozenset((a, b))
             if a == b:
                 return
@@ -122,8 +168,10 @@ class RouteBuilder:
         for link in self._links:
             a, b = _key(link.a, link.floor_a), _key(link.b, link.floor_b)
             if a not in nodes or b not in nodes:
-                raise ValueError(f"link {link.a}@{link.floor_a} -> {link.b}@{link.floor_b} "
-                                 "does not end on drawn paths")
+                raise ValueError(
+                    f"link {link.a}@{link.floor_a} -> {link.b}@{link.floor_b} "
+                    "does not end on drawn paths"
+                )
             edge(a, b, link.props, min(link.floor_a, link.floor_b))
         missing = sorted(set(self._marks) - set(nodes))
         if missing:
@@ -148,8 +196,7 @@ class RouteBuilder:
                 if not isinstance(hit, Point):
                     raise ValueError(f"paths overlap along {hit.wkt}")
                 cuts[i].append((hit.x, hit.y))
-            out[floor] = [(line, path, cut) for (line, path), cut in zip(segs, cuts,
-                                                                         strict=True)]
+            out[floor] = [(line, path, cut) for (line, path), cut in zip(segs, cuts, strict=True)]
         return out
 
     def _stations(self, line: LineString, cuts: list[XY]) -> list[XY]:
@@ -163,26 +210,42 @@ class RouteBuilder:
             count = max(1, math.ceil((d1 - d0) / self.spacing_m - 1e-9))
             for k in range(count):
                 d = d0 + (d1 - d0) * k / count
-                out.append(exact.get(d) or (ax + (bx - ax) * d / length,
-                                            ay + (by - ay) * d / length))
+                out.append(
+                    exact.get(d) or (ax + (bx - ax) * d / length, ay + (by - ay) * d / length)
+                )
         out.append((bx, by))
         return out
 
-    def _features(self, nodes: dict[tuple[float, float, int], XY],
-                  edges: list[tuple[Any, Any, dict[str, Any], int]]
-                  ) -> tuple[list[Feature], list[Feature]]:
+    def _features(
+        self,
+        nodes: dict[tuple[float, float, int], XY],
+        edges: list[tuple[Any, Any, dict[str, Any], int]],
+    ) -> tuple[list[Feature], list[Feature]]:
         codes: dict[tuple[float, float, int], str] = {}
         node_features: list[Feature] = []
         for index, (key, xy) in enumerate(nodes.items(), start=1):
             code = codes[key] = f"{self.node_prefix}-{index:04d}"
             kind, name, name_en = self._marks.get(
-                key, ("junction", f"路网节点{index:04d}", f"Route node {index:04d}"))
-            node_features.append(({"code": code, "kind": kind, "floor": key[2], "name": name,
-                                   "name_en": name_en}, Point(xy)))
+                key, ("junction", f"路网节点{index:04d}", f"Route node {index:04d}")
+            )
+            node_features.append(
+                (
+                    {"code": code, "kind": kind, "floor": key[2], "name": name, "name_en": name_en},
+                    Point(xy),
+                )
+            )
         edge_features: list[Feature] = []
         for index, (a, b, props, floor) in enumerate(edges, start=1):
-            edge_features.append(({"code": f"{self.edge_prefix}-{index:04d}",
-                                   "from_node": codes[a], "to_node": codes[b],
-                                   "floor": floor, **props},
-                                  LineString([nodes[a], nodes[b]])))
+            edge_features.append(
+                (
+                    {
+                        "code": f"{self.edge_prefix}-{index:04d}",
+                        "from_node": codes[a],
+                        "to_node": codes[b],
+                        "floor": floor,
+                        **props,
+                    },
+                    LineString([nodes[a], nodes[b]]),
+                )
+            )
         return node_features, edge_features

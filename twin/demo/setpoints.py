@@ -12,8 +12,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["RULES_PATH", "gases", "install_height_m", "load_rules", "rule_version",
-           "sensor_fields"]
+__all__ = ["RULES_PATH", "gases", "install_height_m", "load_rules", "rule_version", "sensor_fields"]
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "data" / "rules" / "gas_detection.yaml"
 
@@ -53,8 +52,7 @@ def _gas(gas: str, path: Path) -> dict[str, Any]:
     try:
         return load_rules(path)["gases"][gas]
     except KeyError as exc:
-        raise KeyError(f"no gas {gas!r} in {path.name}; known: {', '.join(gases(path))}"
-                       ) from exc
+        raise KeyError(f"no gas {gas!r} in {path.name}; known: {', '.join(gases(path))}") from exc
 
 
 def sensor_fields(gas: str, path: Path = RULES_PATH) -> dict[str, Any]:
@@ -90,8 +88,10 @@ def sensor_fields(gas: str, path: Path = RULES_PATH) -> dict[str, Any]:
         "unit": detector["unit"],
         "range_min": float(detector["range_min"]),
         "range_max": float(detector["range_max"]),
-        **{name: _number(points.get(name))
-           for name in ("alarm_low", "alarm_high_1", "alarm_high_2")},
+        **{
+            name: _number(points.get(name))
+            for name in ("alarm_low", "alarm_high_1", "alarm_high_2")
+        },
         "setpoint_rule": rule_version(path),
     }
 
@@ -100,8 +100,7 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def install_height_m(gas: str, source_height_m: float = 0.0,
-                     path: Path = RULES_PATH) -> float:
+def install_height_m(gas: str, source_height_m: float = 0.0, path: Path = RULES_PATH) -> float:
     """Mounting height of a detector for ``gas`` watching a source at ``source_height_m``.
 
     Heavy gases are watched near the floor whatever the source height; light ones above

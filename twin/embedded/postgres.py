@@ -109,24 +109,47 @@ class PrivateCluster:
             shutil.chown(self.data_dir, account.pw_uid, account.pw_gid)
         if not (self.data_dir / "PG_VERSION").exists():
             self._run(
-                bin_dir / "initdb", "-D", str(self.data_dir), "-U", "postgres",
-                "-A", "trust", "-E", "UTF8", "--no-locale",
+                bin_dir / "initdb",
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
             )
         if port_answers("127.0.0.1", self.port):
-            raise SetupError(f"port {self.port} is taken; stop what runs there or set "
-                             "TWIN_DATABASE_URL")
+            raise SetupError(
+                f"port {self.port} is taken; stop what runs there or set TWIN_DATABASE_URL"
+            )
         options = f"-p {self.port} -k {self.data_dir} -c listen_addresses=127.0.0.1"
         try:
-            self._run(bin_dir / "pg_ctl", "-D", str(self.data_dir), "-o", options,
-                      "-l", str(self.data_dir / "server.log"), "-w", "-t", "60", "start")
+            self._run(
+                bin_dir / "pg_ctl",
+                "-D",
+                str(self.data_dir),
+                "-o",
+                options,
+                "-l",
+                str(self.data_dir / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            )
         except subprocess.CalledProcessError as exc:
-            raise SetupError(f"private PostgreSQL did not start: {exc.stderr.strip()}; "
-                             f"see {self.data_dir / 'server.log'}") from exc
+            raise SetupError(
+                f"private PostgreSQL did not start: {exc.stderr.strip()}; "
+                f"see {self.data_dir / 'server.log'}"
+            ) from exc
 
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():
-            self._run(find_pg_bin() / "pg_ctl", "-D", str(self.data_dir), "-m", "fast",
-                      "-w", "stop")
+            self._run(
+                find_pg_bin() / "pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop"
+            )
 
 
 def private_cluster_dir(data_dir: Path) -> Path:

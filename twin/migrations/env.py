@@ -30,9 +30,12 @@ def run() -> None:
 
 def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
-        connection=connection, target_metadata=metadata, include_object=_include_object,
+        connection=connection,
+        target_metadata=metadata,
+        include_object=_include_object,
         process_revision_directives=alembic_helpers.writer,
-        render_item=alembic_helpers.render_item, compare_type=True,
+        render_item=alembic_helpers.render_item,
+        compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -38,50 +38,76 @@ def conformance(_: PlantRead) -> dict[str, Any]:
 
 @router.get("/api")
 def api_definition(request: Request, _: PlantRead) -> JSONResponse:
-    return JSONResponse(request.app.openapi(),
-                        media_type="application/vnd.oai.openapi+json;version=3.0")
+    return JSONResponse(
+        request.app.openapi(), media_type="application/vnd.oai.openapi+json;version=3.0"
+    )
 
 
 @router.get("/collections")
-def collections(request: Request, session: SessionDep, _: PlantRead,
-                site: str | None = None) -> dict[str, Any]:
-    return service.collections(session, _base(request), list(LAYERS.values()),
-                               _sites(session, site))
+def collections(
+    request: Request, session: SessionDep, _: PlantRead, site: str | None = None
+) -> dict[str, Any]:
+    return service.collections(
+        session, _base(request), list(LAYERS.values()), _sites(session, site)
+    )
 
 
 @router.get("/collections/{collection_id}")
-def collection(collection_id: str, request: Request, session: SessionDep,
-               _: PlantRead, site: str | None = None) -> dict[str, Any]:
-    return service.collection(session, _base(request), get_layer(collection_id),
-                              _sites(session, site))
+def collection(
+    collection_id: str, request: Request, session: SessionDep, _: PlantRead, site: str | None = None
+) -> dict[str, Any]:
+    return service.collection(
+        session, _base(request), get_layer(collection_id), _sites(session, site)
+    )
 
 
 @router.get("/collections/{collection_id}/items")
-def items(collection_id: str, request: Request, session: SessionDep, settings: SettingsDep,
-          _: PlantRead,
-          limit: Annotated[str | None, Query(description="clamped to 1..max")] = None,
-          offset: Annotated[str | None, Query()] = None,
-          bbox: str | None = None,
-          bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
-          crs: str | None = None, site: str | None = None) -> JSONResponse:
+def items(
+    collection_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _: PlantRead,
+    limit: Annotated[str | None, Query(description="clamped to 1..max")] = None,
+    offset: Annotated[str | None, Query()] = None,
+    bbox: str | None = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
+    crs: str | None = None,
+    site: str | None = None,
+) -> JSONResponse:
     spec = get_layer(collection_id)
     out_srid = crs_param(crs, error=BadRequest)
     query = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
     doc = service.items(
-        session, _base(request), spec, _sites(session, site),
+        session,
+        _base(request),
+        spec,
+        _sites(session, site),
         limit=service.clamp_limit(limit, settings.ogc_default_limit, settings.ogc_max_limit),
-        offset=service.parse_offset(offset), bbox=bbox_param(bbox, error=BadRequest),
+        offset=service.parse_offset(offset),
+        bbox=bbox_param(bbox, error=BadRequest),
         bbox_srid=crs_param(bbox_crs, "bbox-crs", error=BadRequest),
-        out_srid=out_srid, query=query)
-    return JSONResponse(doc, media_type=service.GEOJSON,
-                        headers={"Content-Crs": f"<{service.crs_uri(out_srid)}>"})
+        out_srid=out_srid,
+        query=query,
+    )
+    return JSONResponse(
+        doc, media_type=service.GEOJSON, headers={"Content-Crs": f"<{service.crs_uri(out_srid)}>"}
+    )
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}")
-def item(collection_id: str, feature_id: str, request: Request, session: SessionDep,
-         _: PlantRead, crs: str | None = None) -> JSONResponse:
+def item(
+    collection_id: str,
+    feature_id: str,
+    request: Request,
+    session: SessionDep,
+    _: PlantRead,
+    crs: str | None = None,
+) -> JSONResponse:
     out_srid = crs_param(crs, error=BadRequest)
-    doc = service.one_item(session, _base(request), get_layer(collection_id),
-                           list_sites(session), feature_id, out_srid)
-    return JSONResponse(doc, media_type=service.GEOJSON,
-                        headers={"Content-Crs": f"<{service.crs_uri(out_srid)}>"})
+    doc = service.one_item(
+        session, _base(request), get_layer(collection_id), list_sites(session), feature_id, out_srid
+    )
+    return JSONResponse(
+        doc, media_type=service.GEOJSON, headers={"Content-Crs": f"<{service.crs_uri(out_srid)}>"}
+    )

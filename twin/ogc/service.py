@@ -21,8 +21,11 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
-CRS_URIS = [CRS84_URI, "http://www.opengis.net/def/crs/EPSG/0/4490",
-            "http://www.opengis.net/def/crs/EPSG/0/4326"]
+CRS_URIS = [
+    CRS84_URI,
+    "http://www.opengis.net/def/crs/EPSG/0/4490",
+    "http://www.opengis.net/def/crs/EPSG/0/4326",
+]
 GEOJSON = "application/geo+json"
 
 
@@ -41,36 +44,47 @@ def landing(base: str) -> dict[str, Any]:
     return {
         "title": "plant-twin OGC API - Features",
         "description": "Plant layers of every site: zones, hazard sources, sensors, routes, "
-                       "risk zones …",
+        "risk zones …",
         "links": [
             link(f"{base}", "self", "application/json", "this document"),
-            link(f"{base}/api", "service-desc", "application/vnd.oai.openapi+json;version=3.0",
-                 "the API definition"),
+            link(
+                f"{base}/api",
+                "service-desc",
+                "application/vnd.oai.openapi+json;version=3.0",
+                "the API definition",
+            ),
             link("/docs", "service-doc", "text/html", "the API documentation"),
-            link(f"{base}/conformance", "conformance", "application/json",
-                 "conformance classes"),
+            link(f"{base}/conformance", "conformance", "application/json", "conformance classes"),
             link(f"{base}/collections", "data", "application/json", "the collections"),
         ],
     }
 
 
 def _extent(session: Session, spec: LayerSpec, sites: list[Site]) -> list[float] | None:
-    box = session.execute(select(
-        *(f(func.ST_Extent(spec.model.geom))
-          for f in (func.ST_XMin, func.ST_YMin, func.ST_XMax, func.ST_YMax))
-    ).where(spec.model.site_id.in_([s.id for s in sites]))).one()
+    box = session.execute(
+        select(
+            *(
+                f(func.ST_Extent(spec.model.geom))
+                for f in (func.ST_XMin, func.ST_YMin, func.ST_XMax, func.ST_YMax)
+            )
+        ).where(spec.model.site_id.in_([s.id for s in sites]))
+    ).one()
     return None if box[0] is None else [float(v) for v in box]
 
 
-def collection(session: Session, base: str, spec: LayerSpec, sites: list[Site]
-               ) -> dict[str, Any]:
+def collection(session: Session, base: str, spec: LayerSpec, sites: list[Site]) -> dict[str, Any]:
     href = f"{base}/collections/{spec.name}"
     doc: dict[str, Any] = {
-        "id": spec.name, "title": spec.title_en,
-        "description": f"{spec.title_zh} / {spec.title_en}", "itemType": "feature",
-        "crs": CRS_URIS, "storageCrs": crs_uri(4490),
-        "links": [link(href, "self", "application/json"),
-                  link(f"{href}/items", "items", GEOJSON, "the features")],
+        "id": spec.name,
+        "title": spec.title_en,
+        "description": f"{spec.title_zh} / {spec.title_en}",
+        "itemType": "feature",
+        "crs": CRS_URIS,
+        "storageCrs": crs_uri(4490),
+        "links": [
+            link(href, "self", "application/json"),
+            link(f"{href}/items", "items", GEOJSON, "the features"),
+        ],
     }
     # CGCS2000 and WGS84 agree to centimetres at plant scale, so the stored extent
     # stands for the CRS84 one.
@@ -80,10 +94,13 @@ def collection(session: Session, base: str, spec: LayerSpec, sites: list[Site]
     return doc
 
 
-def collections(session: Session, base: str, specs: list[LayerSpec], sites: list[Site]
-                ) -> dict[str, Any]:
-    return {"links": [link(f"{base}/collections", "self", "application/json")],
-            "collections": [collection(session, base, s, sites) for s in specs]}
+def collections(
+    session: Session, base: str, specs: list[LayerSpec], sites: list[Site]
+) -> dict[str, Any]:
+    return {
+        "links": [link(f"{base}/collections", "self", "application/json")],
+        "collections": [collection(session, base, s, sites) for s in specs],
+    }
 
 
 def clamp_limit(raw: str | None, default: int, maximum: int) -> int:
@@ -109,26 +126,56 @@ def parse_offset(raw: str | None) -> int:
     return value
 
 
-def items(session: Session, base: str, spec: LayerSpec, sites: list[Site], *,
-          limit: int, offset: int, bbox: plant.BBox | None, bbox_srid: int, out_srid: int,
-          query: dict[str, str]) -> dict[str, Any]:
+def items(
+    session: Session,
+    base: str,
+    spec: LayerSpec,
+    sites: list[Site],
+    *,
+    limit: int,
+    offset: int,
+    bbox: plant.BBox | None,
+    bbox_srid: int,
+    out_srid: int,
+    query: dict[str, str],
+) -> dict[str, Any]:
     features, matched = plant.list_features(
-        session, spec, [s.id for s in sites], out_srid=out_srid, bbox=bbox,
-        bbox_srid=bbox_srid, limit=limit, offset=offset,
-        site_codes={s.id: s.code for s in sites})
+        session,
+        spec,
+        [s.id for s in sites],
+        out_srid=out_srid,
+        bbox=bbox,
+        bbox_srid=bbox_srid,
+        limit=limit,
+        offset=offset,
+        site_codes={s.id: s.code for s in sites},
+    )
     href = f"{base}/collections/{spec.name}/items"
-    links = [link(f"{href}?{urlencode(query | {'offset': offset, 'limit': limit})}", "self",
-                  GEOJSON)]
+    links = [
+        link(f"{href}?{urlencode(query | {'offset': offset, 'limit': limit})}", "self", GEOJSON)
+    ]
     if offset + len(features) < matched:
-        links.append(link(f"{href}?{urlencode(query | {'offset': offset + limit, 'limit': limit})}",
-                          "next", GEOJSON, "next page"))
-    return {"type": "FeatureCollection", "features": features, "numberMatched": matched,
-            "numberReturned": len(features),
-            "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"), "links": links}
+        links.append(
+            link(
+                f"{href}?{urlencode(query | {'offset': offset + limit, 'limit': limit})}",
+                "next",
+                GEOJSON,
+                "next page",
+            )
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "links": links,
+    }
 
 
-def one_item(session: Session, base: str, spec: LayerSpec, sites: list[Site], feature_id: str,
-             out_srid: int) -> dict[str, Any]:
+def one_item(
+    session: Session, base: str, spec: LayerSpec, sites: list[Site], feature_id: str, out_srid: int
+) -> dict[str, Any]:
     site_code, sep, code = feature_id.partition(":")
     site = next((s for s in sites if s.code == site_code), None)
     if not sep or site is None:
@@ -137,6 +184,8 @@ def one_item(session: Session, base: str, spec: LayerSpec, sites: list[Site], fe
     feat["id"] = feature_id
     feat["properties"]["site"] = site.code
     href = f"{base}/collections/{spec.name}/items/{feature_id}"
-    feat["links"] = [link(href, "self", GEOJSON),
-                     link(f"{base}/collections/{spec.name}", "collection", "application/json")]
+    feat["links"] = [
+        link(href, "self", GEOJSON),
+        link(f"{base}/collections/{spec.name}", "collection", "application/json"),
+    ]
     return feat

@@ -39,36 +39,66 @@ def _incoming(body: FeatureIn, code: str | None = None) -> validation.Incoming:
 @router.get("/layers")
 def list_layers(_: PlantRead) -> list[dict[str, Any]]:
     """The layers of the plant model with titles (zh-CN, en) and property schemas."""
-    return [{"name": s.name, "title": {"zh-CN": s.title_zh, "en": s.title_en},
-             "geometry_type": s.storage_type, "references": s.references,
-             "properties_schema": s.props.model_json_schema()} for s in LAYERS.values()]
+    return [
+        {
+            "name": s.name,
+            "title": {"zh-CN": s.title_zh, "en": s.title_en},
+            "geometry_type": s.storage_type,
+            "references": s.references,
+            "properties_schema": s.props.model_json_schema(),
+        }
+        for s in LAYERS.values()
+    ]
 
 
 @router.get("/sites/{site}/layers/{layer}")
 def list_features(
-    site: str, layer: str, session: SessionDep, _: PlantRead,
-    bbox: BBoxQuery = None, crs: CrsQuery = None,
+    site: str,
+    layer: str,
+    session: SessionDep,
+    _: PlantRead,
+    bbox: BBoxQuery = None,
+    crs: CrsQuery = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """A layer of a site as a GeoJSON FeatureCollection."""
     spec, the_site = get_layer(layer), get_site(session, site)
     features, matched = service.list_features(
-        session, spec, [the_site.id], out_srid=crs_param(crs), bbox=bbox_param(bbox),
-        limit=limit, offset=offset)
-    return {"type": "FeatureCollection", "features": features,
-            "numberMatched": matched, "numberReturned": len(features)}
+        session,
+        spec,
+        [the_site.id],
+        out_srid=crs_param(crs),
+        bbox=bbox_param(bbox),
+        limit=limit,
+        offset=offset,
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberMatched": matched,
+        "numberReturned": len(features),
+    }
 
 
 @router.get("/sites/{site}/layers/{layer}/{code}")
-def get_feature(site: str, layer: str, code: str, session: SessionDep,
-                _: PlantRead, crs: CrsQuery = None) -> dict[str, Any]:
-    return service.get_feature(session, get_layer(layer), get_site(session, site), code,
-                               crs_param(crs))
+def get_feature(
+    site: str, layer: str, code: str, session: SessionDep, _: PlantRead, crs: CrsQuery = None
+) -> dict[str, Any]:
+    return service.get_feature(
+        session, get_layer(layer), get_site(session, site), code, crs_param(crs)
+    )
 
 
-def _write(session: SessionDep, site: str, layer: str, body: FeatureIn, actor: str,
-           crs: str | None, code: str | None) -> dict[str, Any]:
+def _write(
+    session: SessionDep,
+    site: str,
+    layer: str,
+    body: FeatureIn,
+    actor: str,
+    crs: str | None,
+    code: str | None,
+) -> dict[str, Any]:
     spec, the_site = get_layer(layer), get_site(session, site)
     srid = crs_param(crs)
     batch = validation.prepare(session, the_site, spec, [_incoming(body, code)], srid)
@@ -77,8 +107,14 @@ def _write(session: SessionDep, site: str, layer: str, body: FeatureIn, actor: s
 
 
 @router.post("/sites/{site}/layers/{layer}", status_code=201)
-def create_feature(site: str, layer: str, body: FeatureIn, session: SessionDep,
-                   user: PlantWrite, crs: CrsQuery = None) -> dict[str, Any]:
+def create_feature(
+    site: str,
+    layer: str,
+    body: FeatureIn,
+    session: SessionDep,
+    user: PlantWrite,
+    crs: CrsQuery = None,
+) -> dict[str, Any]:
     """Add a feature (GeoJSON, WGS84 unless ``crs`` says otherwise); 409 if its code exists."""
     spec, the_site = get_layer(layer), get_site(session, site)
     code = body.properties.get("code")
@@ -88,15 +124,22 @@ def create_feature(site: str, layer: str, body: FeatureIn, session: SessionDep,
 
 
 @router.put("/sites/{site}/layers/{layer}/{code}")
-def replace_feature(site: str, layer: str, code: str, body: FeatureIn, session: SessionDep,
-                    user: PlantWrite, crs: CrsQuery = None) -> dict[str, Any]:
+def replace_feature(
+    site: str,
+    layer: str,
+    code: str,
+    body: FeatureIn,
+    session: SessionDep,
+    user: PlantWrite,
+    crs: CrsQuery = None,
+) -> dict[str, Any]:
     """Create or replace the feature with this code (properties and geometry)."""
     return _write(session, site, layer, body, user.username, crs, code)
 
 
 @router.delete("/sites/{site}/layers/{layer}/{code}", status_code=204)
-def delete_feature(site: str, layer: str, code: str, session: SessionDep,
-                   user: PlantWrite) -> Response:
-    service.delete_feature(session, get_layer(layer), get_site(session, site), code,
-                           user.username)
+def delete_feature(
+    site: str, layer: str, code: str, session: SessionDep, user: PlantWrite
+) -> Response:
+    service.delete_feature(session, get_layer(layer), get_site(session, site), code, user.username)
     return Response(status_code=204)

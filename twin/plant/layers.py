@@ -50,8 +50,10 @@ class LayerSpec:
     def nested_fields(self) -> frozenset[str]:
         """Properties holding lists or objects, which flat formats carry as JSON text."""
         return frozenset(
-            name for name, info in self.props.model_fields.items()
-            if any(word in str(info.annotation) for word in ("list", "dict", "Responsible")))
+            name
+            for name, info in self.props.model_fields.items()
+            if any(word in str(info.annotation) for word in ("list", "dict", "Responsible"))
+        )
 
     @property
     def multi(self) -> bool:
@@ -62,27 +64,67 @@ LAYERS: dict[str, LayerSpec] = {
     spec.name: spec
     for spec in (
         LayerSpec("zones", m.Zone, s.ZoneProps, "区域", "Zones", POLYGONAL),
-        LayerSpec("installations", m.Installation, s.InstallationProps, "装置与危险源",
-                  "Installations and hazard sources", POLYGONAL,
-                  references={"zone_code": "zones"}),
-        LayerSpec("equipment", m.Equipment, s.EquipmentProps, "设备", "Equipment",
-                  references={"installation_code": "installations"}),
-        LayerSpec("sensors", m.Sensor, s.SensorProps, "传感器", "Sensors",
-                  references={"installation_code": "installations", "zone_code": "zones"}),
+        LayerSpec(
+            "installations",
+            m.Installation,
+            s.InstallationProps,
+            "装置与危险源",
+            "Installations and hazard sources",
+            POLYGONAL,
+            references={"zone_code": "zones"},
+        ),
+        LayerSpec(
+            "equipment",
+            m.Equipment,
+            s.EquipmentProps,
+            "设备",
+            "Equipment",
+            references={"installation_code": "installations"},
+        ),
+        LayerSpec(
+            "sensors",
+            m.Sensor,
+            s.SensorProps,
+            "传感器",
+            "Sensors",
+            references={"installation_code": "installations", "zone_code": "zones"},
+        ),
         LayerSpec("cameras", m.Camera, s.CameraProps, "视频监控", "Cameras"),
-        LayerSpec("base_stations", m.BaseStation, s.BaseStationProps, "定位基站",
-                  "Positioning base stations"),
+        LayerSpec(
+            "base_stations",
+            m.BaseStation,
+            s.BaseStationProps,
+            "定位基站",
+            "Positioning base stations",
+        ),
         LayerSpec("route_nodes", m.RouteNode, s.RouteNodeProps, "路网节点", "Route nodes"),
-        LayerSpec("route_edges", m.RouteEdge, s.RouteEdgeProps, "路网路段", "Route edges",
-                  ("LineString",), derived=_edge_length, derived_fields=("length_m",),
-                  references={"from_node": "route_nodes", "to_node": "route_nodes"}),
+        LayerSpec(
+            "route_edges",
+            m.RouteEdge,
+            s.RouteEdgeProps,
+            "路网路段",
+            "Route edges",
+            ("LineString",),
+            derived=_edge_length,
+            derived_fields=("length_m",),
+            references={"from_node": "route_nodes", "to_node": "route_nodes"},
+        ),
         LayerSpec("exits", m.Exit, s.ExitProps, "出口", "Exits"),
-        LayerSpec("assembly_points", m.AssemblyPoint, s.AssemblyPointProps, "应急集合点",
-                  "Assembly points"),
-        LayerSpec("rescue_resources", m.RescueResource, s.RescueResourceProps, "应急资源",
-                  "Rescue resources"),
-        LayerSpec("risk_zones", m.RiskZone, s.RiskZoneProps, "风险分区", "Risk zones",
-                  POLYGONAL),
+        LayerSpec(
+            "assembly_points",
+            m.AssemblyPoint,
+            s.AssemblyPointProps,
+            "应急集合点",
+            "Assembly points",
+        ),
+        LayerSpec(
+            "rescue_resources",
+            m.RescueResource,
+            s.RescueResourceProps,
+            "应急资源",
+            "Rescue resources",
+        ),
+        LayerSpec("risk_zones", m.RiskZone, s.RiskZoneProps, "风险分区", "Risk zones", POLYGONAL),
     )
 }
 

@@ -156,14 +156,22 @@ class RouteEdge(LayerRow):
         return (
             UniqueConstraint("site_id", "code"),
             ForeignKeyConstraint(
-                ["site_id", "from_node"], ["route_nodes.site_id", "route_nodes.code"],
-                name="fk_route_edges_from_node", ondelete="RESTRICT", onupdate="CASCADE",
-                deferrable=True, initially="DEFERRED",
+                ["site_id", "from_node"],
+                ["route_nodes.site_id", "route_nodes.code"],
+                name="fk_route_edges_from_node",
+                ondelete="RESTRICT",
+                onupdate="CASCADE",
+                deferrable=True,
+                initially="DEFERRED",
             ),
             ForeignKeyConstraint(
-                ["site_id", "to_node"], ["route_nodes.site_id", "route_nodes.code"],
-                name="fk_route_edges_to_node", ondelete="RESTRICT", onupdate="CASCADE",
-                deferrable=True, initially="DEFERRED",
+                ["site_id", "to_node"],
+                ["route_nodes.site_id", "route_nodes.code"],
+                name="fk_route_edges_to_node",
+                ondelete="RESTRICT",
+                onupdate="CASCADE",
+                deferrable=True,
+                initially="DEFERRED",
             ),
         )
 

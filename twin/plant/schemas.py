@@ -21,8 +21,19 @@ class LayerProps(BaseModel):
 
 
 ZoneKind = Literal[
-    "process_unit", "tank_farm", "warehouse", "control_room", "office", "gate",
-    "workshop", "utility", "loading", "fire_station", "parking", "green", "other",
+    "process_unit",
+    "tank_farm",
+    "warehouse",
+    "control_room",
+    "office",
+    "gate",
+    "workshop",
+    "utility",
+    "loading",
+    "fire_station",
+    "parking",
+    "green",
+    "other",
 ]
 
 
@@ -57,8 +68,17 @@ class Responsible(BaseModel):
 
 
 class InstallationProps(LayerProps):
-    kind: Literal["tank", "sphere", "reactor", "column", "cylinder_store", "pipe_rack",
-                  "building", "furnace", "other"]
+    kind: Literal[
+        "tank",
+        "sphere",
+        "reactor",
+        "column",
+        "cylinder_store",
+        "pipe_rack",
+        "building",
+        "furnace",
+        "other",
+    ]
     zone_code: str | None = None
     height_m: float | None = Field(default=None, ge=0, le=300)
     diameter_m: float | None = Field(default=None, gt=0, le=200)
@@ -74,8 +94,17 @@ class InstallationProps(LayerProps):
 
 
 class EquipmentProps(LayerProps):
-    kind: Literal["pump", "compressor", "valve", "heat_exchanger", "safety_valve",
-                  "rupture_disc", "vessel", "fan", "other"]
+    kind: Literal[
+        "pump",
+        "compressor",
+        "valve",
+        "heat_exchanger",
+        "safety_valve",
+        "rupture_disc",
+        "vessel",
+        "fan",
+        "other",
+    ]
     installation_code: str | None = None
     tag_no: str | None = Field(default=None, max_length=64)
 
@@ -100,8 +129,11 @@ class SensorProps(LayerProps):
             raise ValueError("range_max must be above range_min")
         if self.kind == "gas" and not self.gas:
             raise ValueError("a gas detector names its gas")
-        if (self.alarm_high_1 is not None and self.alarm_high_2 is not None
-                and self.alarm_high_2 < self.alarm_high_1):
+        if (
+            self.alarm_high_1 is not None
+            and self.alarm_high_2 is not None
+            and self.alarm_high_2 < self.alarm_high_1
+        ):
             raise ValueError("alarm_high_2 must not be below alarm_high_1")
         for name in ("alarm_low", "alarm_high_1", "alarm_high_2"):
             value = getattr(self, name)
@@ -148,8 +180,19 @@ class AssemblyPointProps(LayerProps):
 
 
 class RescueResourceProps(LayerProps):
-    kind: Literal["fire_station", "fire_truck", "hydrant", "foam", "scba", "first_aid",
-                  "rescue_team", "eyewash", "spill_kit", "ambulance", "other"]
+    kind: Literal[
+        "fire_station",
+        "fire_truck",
+        "hydrant",
+        "foam",
+        "scba",
+        "first_aid",
+        "rescue_team",
+        "eyewash",
+        "spill_kit",
+        "ambulance",
+        "other",
+    ]
     quantity: int = Field(default=1, ge=0)
     unit: str | None = Field(default=None, max_length=16)
 

@@ -49,8 +49,12 @@ def properties_of(spec: LayerSpec, row: Any) -> dict[str, Any]:
 def feature(spec: LayerSpec, row: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """A GeoJSON Feature from a row of :func:`feature_query`."""
     props = properties_of(spec, row) | (extra or {})
-    return {"type": "Feature", "id": row.code, "geometry": json.loads(row.geojson),
-            "properties": props}
+    return {
+        "type": "Feature",
+        "id": row.code,
+        "geometry": json.loads(row.geojson),
+        "properties": props,
+    }
 
 
 def envelope(bbox: BBox, srid: int) -> ColumnElement[Any]:
@@ -60,12 +64,20 @@ def envelope(bbox: BBox, srid: int) -> ColumnElement[Any]:
 def feature_columns(spec: LayerSpec, out_srid: int) -> list[ColumnElement[Any]]:
     """Plain columns (no ORM entities: reads stay cheap and the identity map empty)."""
     model = spec.model
-    return [*(getattr(model, name) for name in spec.fields), model.site_id,
-            func.ST_AsGeoJSON(func.ST_Transform(model.geom, out_srid), 9).label("geojson")]
+    return [
+        *(getattr(model, name) for name in spec.fields),
+        model.site_id,
+        func.ST_AsGeoJSON(func.ST_Transform(model.geom, out_srid), 9).label("geojson"),
+    ]
 
 
-def feature_query(spec: LayerSpec, site_ids: Sequence[int], out_srid: int,
-                  bbox: BBox | None = None, bbox_srid: int = 4326) -> Select[Any]:
+def feature_query(
+    spec: LayerSpec,
+    site_ids: Sequence[int],
+    out_srid: int,
+    bbox: BBox | None = None,
+    bbox_srid: int = 4326,
+) -> Select[Any]:
     model = spec.model
     query = select(*feature_columns(spec, out_srid)).where(model.site_id.in_(site_ids))
     if bbox is not None:
@@ -73,10 +85,18 @@ def feature_query(spec: LayerSpec, site_ids: Sequence[int], out_srid: int,
     return query
 
 
-def list_features(session: Session, spec: LayerSpec, site_ids: Sequence[int], *,
-                  out_srid: int = 4326, bbox: BBox | None = None, bbox_srid: int = 4326,
-                  limit: int | None = None, offset: int = 0,
-                  site_codes: dict[int, str] | None = None) -> tuple[list[dict[str, Any]], int]:
+def list_features(
+    session: Session,
+    spec: LayerSpec,
+    site_ids: Sequence[int],
+    *,
+    out_srid: int = 4326,
+    bbox: BBox | None = None,
+    bbox_srid: int = 4326,
+    limit: int | None = None,
+    offset: int = 0,
+    site_codes: dict[int, str] | None = None,
+) -> tuple[list[dict[str, Any]], int]:
     """Features in code order and how many match in all (for paging).
 
     With ``site_codes`` (a park-wide listing) ids become ``site:code`` and every feature
@@ -95,10 +115,12 @@ def list_features(session: Session, spec: LayerSpec, site_ids: Sequence[int], *,
     return features, matched
 
 
-def get_feature(session: Session, spec: LayerSpec, site: Site, code: str,
-                out_srid: int = 4326) -> dict[str, Any]:
+def get_feature(
+    session: Session, spec: LayerSpec, site: Site, code: str, out_srid: int = 4326
+) -> dict[str, Any]:
     found = session.execute(
-        feature_query(spec, [site.id], out_srid).where(spec.model.code == code)).first()
+        feature_query(spec, [site.id], out_srid).where(spec.model.code == code)
+    ).first()
     if found is None:
         raise NotFound(f"no {spec.name} feature {code!r} at site {site.code!r}")
     return feature(spec, found)
@@ -112,8 +134,9 @@ def _snapshot(spec: LayerSpec, row: Any) -> dict[str, Any]:
 def write_batch(session: Session, site: Site, batch: Batch, actor: str) -> WriteReport:
     """Upsert prepared features by code; unchanged ones are neither written nor audited."""
     if batch.errors:
-        raise ValidationFailed(f"{len(batch.errors)} feature(s) rejected; nothing was written",
-                               detail=batch.errors)
+        raise ValidationFailed(
+            f"{len(batch.errors)} feature(s) rejected; nothing was written", detail=batch.errors
+        )
     spec, model = batch.layer, batch.layer.model
     report = WriteReport()
     by_code = {p.code: p for p in batch.prepared}
@@ -122,8 +145,9 @@ def write_batch(session: Session, site: Site, batch: Batch, actor: str) -> Write
     identity = func.ST_AsBinary(func.ST_SnapToGrid(model.geom, IDENTITY_GRID_DEG))
     for start in range(0, len(codes), 10 * UPSERT_CHUNK):
         rows = session.execute(
-            select(*feature_columns(spec, STORAGE_SRID), identity.label("identity"))
-            .where(model.site_id == site.id, model.code.in_(codes[start:start + 10 * UPSERT_CHUNK]))
+            select(*feature_columns(spec, STORAGE_SRID), identity.label("identity")).where(
+                model.site_id == site.id, model.code.in_(codes[start : start + 10 * UPSERT_CHUNK])
+            )
         )
         existing.update({row.code: row for row in rows})
     changed: list[Prepared] = []
@@ -138,12 +162,14 @@ def write_batch(session: Session, site: Site, batch: Batch, actor: str) -> Write
                 report.unchanged += 1
                 continue
             report.updated += 1
-            changes.append(audit.Change(f"{spec.name}.update", spec.name, code, site.code,
-                                        before, after))
+            changes.append(
+                audit.Change(f"{spec.name}.update", spec.name, code, site.code, before, after)
+            )
         else:
             report.created += 1
-            changes.append(audit.Change(f"{spec.name}.create", spec.name, code, site.code,
-                                        None, after))
+            changes.append(
+                audit.Change(f"{spec.name}.create", spec.name, code, site.code, None, after)
+            )
         changed.append(item)
     _upsert(session, site, spec, changed)
     audit.record(session, actor, changes)
@@ -160,36 +186,50 @@ def _upsert(session: Session, site: Site, spec: LayerSpec, items: list[Prepared]
     # One statement compiled once and executed for many parameter sets (psycopg batches
     # them); a multi-row VALUES literal would be recompiled for every chunk.
     stmt = pg_insert(table).values(
-        {**{n: bindparam(n, type_=table.c[n].type) for n in names},
-         "site_id": bindparam("site_id"),
-         "geom": func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary))})
+        {
+            **{n: bindparam(n, type_=table.c[n].type) for n in names},
+            "site_id": bindparam("site_id"),
+            "geom": func.ST_GeomFromEWKB(bindparam("ewkb", type_=LargeBinary)),
+        }
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["site_id", "code"],
-        set_={**{n: stmt.excluded[n] for n in names}, "geom": stmt.excluded.geom,
-              "updated_at": func.now()},
+        set_={
+            **{n: stmt.excluded[n] for n in names},
+            "geom": stmt.excluded.geom,
+            "updated_at": func.now(),
+        },
     )
     for start in range(0, len(items), UPSERT_CHUNK):
-        rows = [{**p.values, "site_id": site.id, "ewkb": p.ewkb}
-                for p in items[start:start + UPSERT_CHUNK]]
+        rows = [
+            {**p.values, "site_id": site.id, "ewkb": p.ewkb}
+            for p in items[start : start + UPSERT_CHUNK]
+        ]
         session.connection().execute(stmt, rows)
     if spec.derived:
         codes = [p.code for p in items]
-        session.execute(update(model).where(and_(model.site_id == site.id,
-                                                 model.code.in_(codes)))
-                        .values(**spec.derived(model.geom)))  # type: ignore[arg-type]
+        session.execute(
+            update(model)
+            .where(and_(model.site_id == site.id, model.code.in_(codes)))
+            .values(**spec.derived(model.geom))
+        )  # type: ignore[arg-type]
 
 
 def delete_feature(session: Session, spec: LayerSpec, site: Site, code: str, actor: str) -> None:
     model = spec.model
     found = session.execute(
-        feature_query(spec, [site.id], STORAGE_SRID).where(model.code == code)).first()
+        feature_query(spec, [site.id], STORAGE_SRID).where(model.code == code)
+    ).first()
     if found is None:
         raise NotFound(f"no {spec.name} feature {code!r} at site {site.code!r}")
     _refuse_if_referenced(session, spec, site, code)
     before = _snapshot(spec, found)
     session.execute(delete(model).where(model.site_id == site.id, model.code == code))
-    audit.record(session, actor, [audit.Change(f"{spec.name}.delete", spec.name, code,
-                                               site.code, before, None)])
+    audit.record(
+        session,
+        actor,
+        [audit.Change(f"{spec.name}.delete", spec.name, code, site.code, before, None)],
+    )
 
 
 def _refuse_if_referenced(session: Session, spec: LayerSpec, site: Site, code: str) -> None:
@@ -198,11 +238,16 @@ def _refuse_if_referenced(session: Session, spec: LayerSpec, site: Site, code: s
             if target != spec.name:
                 continue
             column = getattr(other.model, prop)
-            user = session.scalar(select(other.model.code).where(
-                other.model.site_id == site.id, column == code).limit(1))
+            user = session.scalar(
+                select(other.model.code)
+                .where(other.model.site_id == site.id, column == code)
+                .limit(1)
+            )
             if user is not None:
-                raise Conflict(f"{spec.name} {code!r} is still named by {other.name} "
-                               f"{user!r} ({prop}); change or delete that first")
+                raise Conflict(
+                    f"{spec.name} {code!r} is still named by {other.name} "
+                    f"{user!r} ({prop}); change or delete that first"
+                )
 
 
 def refuse_existing(session: Session, spec: LayerSpec, site: Site, code: str) -> None:

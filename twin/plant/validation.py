@@ -30,10 +30,23 @@ BOUNDARY_TOLERANCE_M = 1.0
 # Geometry identity for idempotent re-imports: 1e-9 degrees is about 0.1 mm.
 IDENTITY_GRID_DEG = 1e-9
 # Columns GDAL adds to KML or GeoPackage layers that are not feature properties.
-FORMAT_NOISE = frozenset({
-    "fid", "id", "description", "timestamp", "begin", "end", "altitudeMode", "tessellate",
-    "extrude", "visibility", "drawOrder", "icon", "snippet",
-})
+FORMAT_NOISE = frozenset(
+    {
+        "fid",
+        "id",
+        "description",
+        "timestamp",
+        "begin",
+        "end",
+        "altitudeMode",
+        "tessellate",
+        "extrude",
+        "visibility",
+        "drawOrder",
+        "icon",
+        "snippet",
+    }
+)
 # KML keeps a feature's name in <name>, which GDAL's LIBKML driver reads back as "Name".
 RENAMED = {"Name": "name"}
 
@@ -113,8 +126,13 @@ def _known_codes(session: Session, site: Site, layer: str, codes: set[str]) -> s
 
 
 def prepare(
-    session: Session, site: Site, spec: LayerSpec, features: Iterable[Incoming], srid: int,
-    *, pending: Mapping[str, set[str]] | None = None,
+    session: Session,
+    site: Site,
+    spec: LayerSpec,
+    features: Iterable[Incoming],
+    srid: int,
+    *,
+    pending: Mapping[str, set[str]] | None = None,
 ) -> Batch:
     """Validate ``features`` of one layer given in ``srid``.
 
@@ -123,9 +141,17 @@ def prepare(
     """
     batch = Batch(spec)
     if not is_supported_srid(srid):
-        batch.errors.append({"layer": spec.name, "index": None, "code": None,
-                             "reasons": [f"unsupported CRS EPSG:{srid}; use EPSG:4490 "
-                                         "(CGCS2000), EPSG:4326 or a CGCS2000 GK zone"]})
+        batch.errors.append(
+            {
+                "layer": spec.name,
+                "index": None,
+                "code": None,
+                "reasons": [
+                    f"unsupported CRS EPSG:{srid}; use EPSG:4490 "
+                    "(CGCS2000), EPSG:4326 or a CGCS2000 GK zone"
+                ],
+            }
+        )
         return batch
     geographic = srid in (4326, 4490)
     candidates: list[tuple[Incoming, Any]] = []
@@ -144,8 +170,9 @@ def prepare(
         elif code is not None:
             seen[str(code)] = item.index
         if reasons:
-            batch.errors.append({"layer": spec.name, "index": item.index, "code": code,
-                                 "reasons": reasons})
+            batch.errors.append(
+                {"layer": spec.name, "index": item.index, "code": code, "reasons": reasons}
+            )
         else:
             candidates.append((item, parsed))
     _check_references(session, site, spec, candidates, batch, pending or {})
@@ -153,9 +180,14 @@ def prepare(
     return batch
 
 
-def _check_references(session: Session, site: Site, spec: LayerSpec,
-                      candidates: list[tuple[Incoming, Any]], batch: Batch,
-                      pending: Mapping[str, set[str]]) -> None:
+def _check_references(
+    session: Session,
+    site: Site,
+    spec: LayerSpec,
+    candidates: list[tuple[Incoming, Any]],
+    batch: Batch,
+    pending: Mapping[str, set[str]],
+) -> None:
     for prop, layer in spec.references.items():
         wanted = {getattr(p, prop) for _, p in candidates if getattr(p, prop) is not None}
         known = _known_codes(session, site, layer, wanted - pending.get(layer, set()))
@@ -163,10 +195,14 @@ def _check_references(session: Session, site: Site, spec: LayerSpec,
         for item, parsed in list(candidates):
             ref = getattr(parsed, prop)
             if ref is not None and ref not in known:
-                batch.errors.append({"layer": spec.name, "index": item.index,
-                                     "code": parsed.code,
-                                     "reasons": [f"{prop}: no {layer} feature {ref!r} "
-                                                 "at this site"]})
+                batch.errors.append(
+                    {
+                        "layer": spec.name,
+                        "index": item.index,
+                        "code": parsed.code,
+                        "reasons": [f"{prop}: no {layer} feature {ref!r} at this site"],
+                    }
+                )
                 candidates.remove((item, parsed))
 
 
@@ -188,28 +224,42 @@ FROM shaped, site ORDER BY i
 """)
 
 
-def _place(session: Session, site: Site, spec: LayerSpec,
-           candidates: list[tuple[Incoming, Any]], srid: int, batch: Batch) -> None:
+def _place(
+    session: Session,
+    site: Site,
+    spec: LayerSpec,
+    candidates: list[tuple[Incoming, Any]],
+    srid: int,
+    batch: Batch,
+) -> None:
     if not candidates:
         return
     wkbs = [to_wkb(item.geometry, output_dimension=2) for item, _ in candidates]
-    rows = session.execute(_PLACE_SQL, {
-        "tol": BOUNDARY_TOLERANCE_M, "site": site.id, "srid": srid, "wkbs": wkbs,
-        "multi": spec.multi, "grid": IDENTITY_GRID_DEG,
-    }).all()
+    rows = session.execute(
+        _PLACE_SQL,
+        {
+            "tol": BOUNDARY_TOLERANCE_M,
+            "site": site.id,
+            "srid": srid,
+            "wkbs": wkbs,
+            "multi": spec.multi,
+            "grid": IDENTITY_GRID_DEG,
+        },
+    ).all()
     for (item, parsed), (_i, ewkb, identity, geojson, inside, valid) in zip(
-            candidates, rows, strict=True):
+        candidates, rows, strict=True
+    ):
         reasons = []
         if not inside:
             reasons.append("geometry lies outside the site boundary: check the CRS and site")
         if not valid:
             reasons.append("geometry becomes invalid in CGCS2000")
         if reasons:
-            batch.errors.append({"layer": spec.name, "index": item.index, "code": parsed.code,
-                                 "reasons": reasons})
+            batch.errors.append(
+                {"layer": spec.name, "index": item.index, "code": parsed.code, "reasons": reasons}
+            )
             continue
         values = parsed.model_dump(mode="json")
         for derived in spec.derived_fields:
             values.pop(derived, None)
-        batch.prepared.append(Prepared(parsed.code, values, bytes(ewkb), bytes(identity),
-                                       geojson))
+        batch.prepared.append(Prepared(parsed.code, values, bytes(ewkb), bytes(identity), geojson))

@@ -37,8 +37,10 @@ class SiteIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
     credit_code: CreditCode = None
-    metric_srid: int | None = Field(default=None, description="EPSG of the metric CRS; "
-                                    "default: the CGCS2000 3-degree GK zone of the site")
+    metric_srid: int | None = Field(
+        default=None,
+        description="EPSG of the metric CRS; default: the CGCS2000 3-degree GK zone of the site",
+    )
     boundary: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon")
 
 

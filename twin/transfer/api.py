@@ -23,8 +23,9 @@ router = APIRouter(tags=["import / export"])
 def _save_upload(upload: UploadFile, limit: int) -> Path:
     suffix = Path(upload.filename or "").suffix.lower()
     if suffix not in DRIVERS:
-        raise ValidationFailed(f"unsupported file type {suffix or '(none)'}; "
-                               "send .geojson, .gpkg or .kml")
+        raise ValidationFailed(
+            f"unsupported file type {suffix or '(none)'}; send .geojson, .gpkg or .kml"
+        )
     path = Path(tempfile.mkdtemp(prefix="twin-import-")) / f"upload{suffix}"
     size = 0
     with path.open("wb") as out:
@@ -38,12 +39,15 @@ def _save_upload(upload: UploadFile, limit: int) -> Path:
 
 
 @router.post("/sites/{site}/import")
-def import_file(site: str, file: UploadFile, session: SessionDep, settings: SettingsDep,
-                user: PlantImport,
-                crs: Annotated[str | None, Form(description="override the file's CRS")] = None,
-                layer: Annotated[str | None, Form(description="plant layer of a "
-                                                  "single-layer file")] = None
-                ) -> dict[str, Any]:
+def import_file(
+    site: str,
+    file: UploadFile,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PlantImport,
+    crs: Annotated[str | None, Form(description="override the file's CRS")] = None,
+    layer: Annotated[str | None, Form(description="plant layer of a single-layer file")] = None,
+) -> dict[str, Any]:
     """Import a GeoJSON, GeoPackage or KML drawing: all features or none."""
     the_site = get_site(session, site)
     if layer is not None:
@@ -51,22 +55,30 @@ def import_file(site: str, file: UploadFile, session: SessionDep, settings: Sett
     srid = crs_param(crs) if crs else None
     path = _save_upload(file, settings.import_max_bytes)
     try:
-        report = service.import_file(session, the_site, path, user.username, srid=srid,
-                                     layer=layer)
+        report = service.import_file(session, the_site, path, user.username, srid=srid, layer=layer)
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
     return {"site": site, "layers": report.layers, **report.totals}
 
 
 @router.get("/sites/{site}/export")
-def export_site(site: str, session: SessionDep, _: PlantExport,
-                format: Annotated[str, Query(pattern="^(gpkg|geojson|kml)$")] = "gpkg",
-                crs: Annotated[str | None, Query(description="GeoPackage only: EPSG:4490 "
-                                                 "(default) or EPSG:4326")] = None,
-                layers: LayersQuery = None) -> FileResponse:
+def export_site(
+    site: str,
+    session: SessionDep,
+    _: PlantExport,
+    format: Annotated[str, Query(pattern="^(gpkg|geojson|kml)$")] = "gpkg",
+    crs: Annotated[
+        str | None, Query(description="GeoPackage only: EPSG:4490 (default) or EPSG:4326")
+    ] = None,
+    layers: LayersQuery = None,
+) -> FileResponse:
     """Download the site's layers as GeoPackage, GeoJSON (RFC 7946) or KML."""
     the_site = get_site(session, site)
     srid = crs_param(crs) if crs else None
     path = service.export_site(session, the_site, format, layers_param(layers), srid)
-    return FileResponse(path, media_type=service.MEDIA_TYPES[format], filename=path.name,
-                        background=BackgroundTask(shutil.rmtree, path.parent, True))
+    return FileResponse(
+        path,
+        media_type=service.MEDIA_TYPES[format],
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, path.parent, True),
+    )

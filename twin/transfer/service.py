@@ -28,8 +28,11 @@ from twin.plant.validation import Batch, Incoming, prepare
 from twin.sites.models import Site
 
 FORMATS = {"gpkg": ".gpkg", "geojson": ".geojson", "kml": ".kml"}
-MEDIA_TYPES = {"gpkg": "application/geopackage+sqlite3", "geojson": "application/geo+json",
-               "kml": "application/vnd.google-earth.kml+xml"}
+MEDIA_TYPES = {
+    "gpkg": "application/geopackage+sqlite3",
+    "geojson": "application/geo+json",
+    "kml": "application/vnd.google-earth.kml+xml",
+}
 
 
 @dataclass
@@ -45,13 +48,16 @@ class ImportReport:
         return out
 
 
-def _split_by_layer(frames: dict[str, gpd.GeoDataFrame], layer: str | None
-                    ) -> dict[str, gpd.GeoDataFrame]:
+def _split_by_layer(
+    frames: dict[str, gpd.GeoDataFrame], layer: str | None
+) -> dict[str, gpd.GeoDataFrame]:
     """Map file layers onto plant layers: by name, by a ``layer`` column, or as told."""
     if layer is not None:
         if len(frames) != 1:
-            raise ValidationFailed("the file has several layers; omit 'layer' and name "
-                                   "each file layer after a plant layer")
+            raise ValidationFailed(
+                "the file has several layers; omit 'layer' and name "
+                "each file layer after a plant layer"
+            )
         return {layer: next(iter(frames.values()))}
     out: dict[str, gpd.GeoDataFrame] = {}
     for name, frame in frames.items():
@@ -63,7 +69,8 @@ def _split_by_layer(frames: dict[str, gpd.GeoDataFrame], layer: str | None
         else:
             raise ValidationFailed(
                 f"file layer {name!r} is not a plant layer; name it after one of "
-                f"{', '.join(LAYERS)}, add a 'layer' property, or pass layer=")
+                f"{', '.join(LAYERS)}, add a 'layer' property, or pass layer="
+            )
     unknown = sorted(set(out) - set(LAYERS))
     if unknown:
         raise ValidationFailed(f"unknown layers {', '.join(unknown)}; known: {', '.join(LAYERS)}")
@@ -77,13 +84,22 @@ def _frame_srid(name: str, frame: gpd.GeoDataFrame, override: int | None) -> int
         raise ValidationFailed(f"layer {name!r} declares no CRS; pass crs= (e.g. EPSG:4490)")
     epsg = frame.crs.to_epsg()
     if epsg is None:
-        raise ValidationFailed(f"layer {name!r} has a CRS without an EPSG code "
-                               f"({frame.crs.name}); reproject to EPSG:4490 or EPSG:4326")
+        raise ValidationFailed(
+            f"layer {name!r} has a CRS without an EPSG code "
+            f"({frame.crs.name}); reproject to EPSG:4490 or EPSG:4326"
+        )
     return int(epsg)
 
 
-def import_file(session: Session, site: Site, path: Path, actor: str, *,
-                srid: int | None = None, layer: str | None = None) -> ImportReport:
+def import_file(
+    session: Session,
+    site: Site,
+    path: Path,
+    actor: str,
+    *,
+    srid: int | None = None,
+    layer: str | None = None,
+) -> ImportReport:
     """Validate every feature of every layer in ``path``, then write them all or none."""
     try:
         frames = read_layers(path)
@@ -100,45 +116,58 @@ def import_file(session: Session, site: Site, path: Path, actor: str, *,
         frame = by_layer[name]
         frame_srid = _frame_srid(name, frame, srid)
         columns = [c for c in frame.columns if c != frame.geometry.name]
-        items = [Incoming(int(i), dict(zip(columns, values, strict=True)), geom)
-                 for i, (values, geom) in enumerate(zip(
-                     frame[columns].itertuples(index=False, name=None), frame.geometry,
-                     strict=True))]
+        items = [
+            Incoming(int(i), dict(zip(columns, values, strict=True)), geom)
+            for i, (values, geom) in enumerate(
+                zip(frame[columns].itertuples(index=False, name=None), frame.geometry, strict=True)
+            )
+        ]
         batch = prepare(session, site, spec, items, frame_srid, pending=pending)
         pending[name] = {p.code for p in batch.prepared}
         batches.append(batch)
     errors = [e for b in batches for e in b.errors]
     if errors:
-        raise ValidationFailed(f"{len(errors)} feature(s) rejected; nothing was imported",
-                               detail=errors)
+        raise ValidationFailed(
+            f"{len(errors)} feature(s) rejected; nothing was imported", detail=errors
+        )
     report = ImportReport()
     for batch in batches:
         written = plant.write_batch(session, site, batch, actor)
-        report.layers[batch.layer.name] = {"created": written.created,
-                                           "updated": written.updated,
-                                           "unchanged": written.unchanged}
+        report.layers[batch.layer.name] = {
+            "created": written.created,
+            "updated": written.updated,
+            "unchanged": written.unchanged,
+        }
     return report
 
 
-def layer_frame(session: Session, spec: LayerSpec, site: Site, srid: int,
-                flatten: bool) -> gpd.GeoDataFrame:
+def layer_frame(
+    session: Session, spec: LayerSpec, site: Site, srid: int, flatten: bool
+) -> gpd.GeoDataFrame:
     """A layer of a site as a GeoDataFrame in ``srid``; nested values as JSON if ``flatten``."""
     model = spec.model
     rows = session.execute(
-        select(*(getattr(model, name) for name in spec.fields),
-               func.ST_AsBinary(func.ST_Transform(model.geom, srid)).label("wkb"))
-        .where(model.site_id == site.id).order_by(model.code)).all()
+        select(
+            *(getattr(model, name) for name in spec.fields),
+            func.ST_AsBinary(func.ST_Transform(model.geom, srid)).label("wkb"),
+        )
+        .where(model.site_id == site.id)
+        .order_by(model.code)
+    ).all()
     frame = pd.DataFrame.from_records([row[:-1] for row in rows], columns=list(spec.fields))
     if flatten:
         for name in spec.nested_fields:
-            frame[name] = [None if v is None else json.dumps(v, ensure_ascii=False)
-                           for v in frame[name]]
-    return gpd.GeoDataFrame(frame, geometry=from_wkb([bytes(row.wkb) for row in rows]),
-                            crs=f"EPSG:{srid}")
+            frame[name] = [
+                None if v is None else json.dumps(v, ensure_ascii=False) for v in frame[name]
+            ]
+    return gpd.GeoDataFrame(
+        frame, geometry=from_wkb([bytes(row.wkb) for row in rows]), crs=f"EPSG:{srid}"
+    )
 
 
-def export_site(session: Session, site: Site, fmt: str, layers: list[LayerSpec],
-                srid: int | None = None) -> Path:
+def export_site(
+    session: Session, site: Site, fmt: str, layers: list[LayerSpec], srid: int | None = None
+) -> Path:
     """Write the layers to a temporary file and return its path (the caller removes it).
 
     GeoJSON and KML are WGS84 by their specifications; GeoPackage defaults to CGCS2000.
@@ -148,8 +177,9 @@ def export_site(session: Session, site: Site, fmt: str, layers: list[LayerSpec],
         raise ValidationFailed(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
     if fmt in ("geojson", "kml"):
         if srid not in (None, WGS84):
-            raise ValidationFailed(f"{fmt} is WGS84 (EPSG:4326) by specification; "
-                                   "use gpkg for CGCS2000")
+            raise ValidationFailed(
+                f"{fmt} is WGS84 (EPSG:4326) by specification; use gpkg for CGCS2000"
+            )
         srid = WGS84
     srid = srid or CGCS2000
     workdir = Path(tempfile.mkdtemp(prefix="twin-export-"))
@@ -161,15 +191,18 @@ def export_site(session: Session, site: Site, fmt: str, layers: list[LayerSpec],
             for feat in found:
                 feat["properties"] = {"layer": spec.name, **feat["properties"]}
             features += found
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": features},
-                                   ensure_ascii=False), encoding="utf-8")
+        path.write_text(
+            json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+            encoding="utf-8",
+        )
         return path
     for spec in layers:
         frame = layer_frame(session, spec, site, srid, flatten=True)
         if frame.empty:
             continue
-        pyogrio.write_dataframe(frame, path, layer=spec.name, driver=driver_for(path.name),
-                                append=path.exists())
+        pyogrio.write_dataframe(
+            frame, path, layer=spec.name, driver=driver_for(path.name), append=path.exists()
+        )
     if not path.exists():
         raise ValidationFailed("nothing to export: the chosen layers are empty")
     return path
