@@ -208,11 +208,12 @@ def _upsert(session: Session, site: Site, spec: LayerSpec, items: list[Prepared]
         session.connection().execute(stmt, rows)
     if spec.derived:
         codes = [p.code for p in items]
+        derived = spec.derived(model.geom)  # type: ignore[arg-type]
         session.execute(
             update(model)
             .where(and_(model.site_id == site.id, model.code.in_(codes)))
-            .values(**spec.derived(model.geom))
-        )  # type: ignore[arg-type]
+            .values(**derived)
+        )
 
 
 def delete_feature(session: Session, spec: LayerSpec, site: Site, code: str, actor: str) -> None:
