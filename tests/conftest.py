@@ -113,15 +113,8 @@ def client(
     app = create_app(settings, engine)
 
     def test_session() -> Iterator[Session]:
-        s = session_factory()
-        try:
+        with session_scope(session_factory) as s:
             yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
 
     app.dependency_overrides[get_session] = test_session
     app.dependency_overrides[get_sessionmaker] = lambda: session_factory

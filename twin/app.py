@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from twin import __version__
@@ -54,6 +54,11 @@ def _error(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _reason(exc: DBAPIError) -> str | None:
+    """The database's own first line (constraint or value), without the SQL and parameters."""
+    return str(exc.orig).splitlines()[0] if exc.orig else None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """One handler per error family; routes never catch-and-convert themselves."""
 
@@ -80,21 +85,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("integrity error: %s", exc.orig)
-        return _error(
-            409,
-            "conflict",
-            "the change conflicts with existing data",
-            str(exc.orig).splitlines()[0] if exc.orig else None,
-        )
+        return _error(409, "conflict", "the change conflicts with existing data", _reason(exc))
 
     @app.exception_handler(DataError)
     async def bad_data(_: Request, exc: DataError) -> JSONResponse:
-        return _error(
-            422,
-            "validation_failed",
-            "the database rejected a value",
-            str(exc.orig).splitlines()[0] if exc.orig else None,
-        )
+        return _error(422, "validation_failed", "the database rejected a value", _reason(exc))
 
     @app.exception_handler(OperationalError)
     async def db_down(_: Request, exc: OperationalError) -> JSONResponse:

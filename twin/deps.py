@@ -14,6 +14,7 @@ from twin.auth import service as auth_service
 from twin.auth.permissions import PERMISSIONS, allowed
 from twin.auth.service import Principal
 from twin.config import Settings
+from twin.db import session_scope
 from twin.errors import Forbidden, Unauthorized
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -31,15 +32,8 @@ def get_sessionmaker(request: Request) -> sessionmaker[Session]:
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed once when the route succeeds, else rolled back."""
-    session = get_sessionmaker(request)()
-    try:
+    with session_scope(get_sessionmaker(request)) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # scope="function": commit before the response is sent, so a failing commit (a deferred
