@@ -17,13 +17,18 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from twin import __version__
+from twin.alarms.api import router as alarms_router
 from twin.audit.api import router as audit_router
 from twin.auth.api import router as auth_router
 from twin.config import Settings
 from twin.db import make_engine, make_sessionmaker
 from twin.errors import TwinError
+from twin.live.api import router as live_router
+from twin.live.bus import Bus
+from twin.live.plane import LivePlane
 from twin.ogc.api import router as ogc_router
 from twin.plant.api import router as plant_router
+from twin.readings.api import router as readings_router
 from twin.sites.api import router as sites_router
 from twin.spatial.api import router as spatial_router
 from twin.transfer.api import router as transfer_router
@@ -41,6 +46,9 @@ ROUTERS = [
         spatial_router,
         transfer_router,
         audit_router,
+        readings_router,
+        alarms_router,
+        live_router,
     )
 ] + [("", ogc_router), ("", pages_router)]
 
@@ -97,8 +105,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(503, "unavailable", "the database is not reachable; retry shortly")
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
-    """Build the app. Without ``engine`` one is made from ``settings.database_url``."""
+def create_app(settings: Settings, engine: Engine | None = None, *, live: bool = False) -> FastAPI:
+    """Build the app. Without ``engine`` one is made from ``settings.database_url``.
+
+    ``live`` starts the live data plane (broker, MQTT ingest, alarm engine) with the app.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -106,9 +117,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         eng = engine or make_engine(settings.database_url or "")
         app.state.engine = eng
         app.state.sessionmaker = make_sessionmaker(eng)
+        app.state.bus = Bus()
+        plane = LivePlane(settings, app.state.sessionmaker, app.state.bus) if live else None
+        app.state.live = plane
+        if plane is not None:
+            await plane.start()
         try:
             yield
         finally:
+            if plane is not None:
+                await plane.stop()
             if own:
                 eng.dispose()
 

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
 
     database_url: str | None = None
     mqtt_url: str | None = None
+    # Stable across restarts: the broker keeps this client's session and queued readings.
+    mqtt_client_id: str = "plant-twin-ingest"
+    mqtt_shared_group: str | None = None
     secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
     demo: bool = False
     demo_password: SecretStr = SecretStr("demo")

@@ -18,6 +18,10 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "users:write": frozenset({"admin"}),
     "audit:read": frozenset({"admin", "regulator"}),
     "self:read": ALL,
+    # The operator on the floor acknowledges; closing needs cause and measures from those
+    # who own the follow-up.
+    "alarms:ack": frozenset({"admin", "commander", "safety_engineer", "operator"}),
+    "alarms:manage": frozenset({"admin", "commander", "safety_engineer"}),
 }
 
 

@@ -32,7 +32,7 @@ def run_server(settings: Settings) -> None:
                 ensure_demo_users(session, settings.demo_password.get_secret_value())
             console.print(f"demo plant: {report.totals}")
             _print_accounts(settings)
-        app_ = create_app(settings.model_copy(update={"database_url": url}), engine)
+        app_ = create_app(settings.model_copy(update={"database_url": url}), engine, live=True)
         console.print(
             f"[bold green]plant-twin on http://{settings.host}:{settings.port}/"
             "[/bold green]  (Ctrl-C stops it)"

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from twin.auth import service as auth_service
 from twin.auth.permissions import ROLES
+from twin.demo.datafiles import DATA_DIR
 from twin.errors import NotFound
 from twin.sites import service as sites
 from twin.sites.schemas import SiteIn
 from twin.transfer.service import ImportReport, import_file
 
-DATA = Path(__file__).resolve().parents[2] / "data"
-DEMO = DATA / "demo"
+DEMO = DATA_DIR / "demo"
 DEMO_ACTOR = "system:demo"
 
 

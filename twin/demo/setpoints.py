@@ -1,20 +1,33 @@
-"""Gas detector fields from the versioned rule file ``data/rules/gas_detection.yaml``.
+"""Sensor set points: gas detectors from a rule file, process instruments from a table.
 
-The numbers live in the YAML, never here: this module only reads them, so a rule change
-is a data change whose version every sensor built from it records.
+Gas detector numbers live in the versioned rule file ``data/rules/gas_detection.yaml``,
+never here: this module only reads them, so a rule change is a data change whose version
+every sensor built from it records. Process instruments carry the range and alarms of
+their instrument type, which the plant's own data file defines.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from twin.demo.datafiles import DATA_DIR, load_yaml
 
-__all__ = ["RULES_PATH", "gases", "install_height_m", "load_rules", "rule_version", "sensor_fields"]
+__all__ = [
+    "ALARM_FIELDS",
+    "RULES_PATH",
+    "gases",
+    "install_height_m",
+    "instrument_props",
+    "load_rules",
+    "rule_version",
+    "sensor_fields",
+]
 
-RULES_PATH = Path(__file__).resolve().parents[2] / "data" / "rules" / "gas_detection.yaml"
+RULES_PATH = DATA_DIR / "rules" / "gas_detection.yaml"
+ALARM_FIELDS = ("alarm_low", "alarm_high_1", "alarm_high_2")
 
 
 @lru_cache(maxsize=8)
@@ -26,8 +39,8 @@ def load_rules(path: Path = RULES_PATH) -> dict[str, Any]:
     ValueError
         When the file has no ``version`` or no ``gases``.
     """
-    rules = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(rules, dict) or not rules.get("version") or not rules.get("gases"):
+    rules = load_yaml(path)
+    if not rules.get("version") or not rules.get("gases"):
         raise ValueError(f"{path}: a gas rule file needs 'version' and 'gases'")
     return rules
 
@@ -88,16 +101,63 @@ def sensor_fields(gas: str, path: Path = RULES_PATH) -> dict[str, Any]:
         "unit": detector["unit"],
         "range_min": float(detector["range_min"]),
         "range_max": float(detector["range_max"]),
-        **{
-            name: _number(points.get(name))
-            for name in ("alarm_low", "alarm_high_1", "alarm_high_2")
-        },
+        **{name: _number(points.get(name)) for name in ALARM_FIELDS},
         "setpoint_rule": rule_version(path),
     }
 
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def instrument_props(
+    code: str,
+    instrument: Mapping[str, Any],
+    *,
+    install_height_m: float,
+    zone_code: str,
+    installation_code: str | None,
+    name: str,
+    name_en: str,
+) -> dict[str, Any]:
+    """SensorProps of a process instrument (transmitter, anemometer ...).
+
+    Parameters
+    ----------
+    code : str
+        The sensor's code.
+    instrument : mapping
+        Its instrument type: ``kind``, ``unit``, ``range_min``, ``range_max`` and any of
+        ``alarm_low``, ``alarm_high_1``, ``alarm_high_2`` (a missing alarm is not set).
+    install_height_m, zone_code, installation_code, name, name_en
+        Where the instrument is and what it is called.
+
+    Returns
+    -------
+    dict
+        Every SensorProps field a process instrument has, unset alarms as ``None``.
+
+    Examples
+    --------
+    >>> level = {"kind": "level", "unit": "%", "range_min": 0, "range_max": 100}
+    >>> p = instrument_props("LT-1", {**level, "alarm_high_1": 85}, install_height_m=8.0,
+    ...                      zone_code="Z-1", installation_code=None, name="液位", name_en="Level")
+    >>> p["range_max"], p["alarm_low"], p["alarm_high_1"]
+    (100.0, None, 85.0)
+    """
+    return {
+        "code": code,
+        "kind": instrument["kind"],
+        "unit": instrument["unit"],
+        "range_min": float(instrument["range_min"]),
+        "range_max": float(instrument["range_max"]),
+        **{field: _number(instrument.get(field)) for field in ALARM_FIELDS},
+        "install_height_m": install_height_m,
+        "zone_code": zone_code,
+        "installation_code": installation_code,
+        "name": name,
+        "name_en": name_en,
+    }
 
 
 def install_height_m(gas: str, source_height_m: float = 0.0, path: Path = RULES_PATH) -> float:

@@ -1,0 +1,1 @@
+"""MQTT device ingress: topic and payload contract, and the ingest client."""

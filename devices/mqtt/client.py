@@ -1,0 +1,139 @@
+"""The ingest client: paho-mqtt 2, QoS 1, persistent session, acknowledgement by the sink.
+
+The broker keeps every QoS 1 message for this client's session until it is acknowledged,
+and this client acknowledges only when the sink says the reading is stored (``manual_ack``):
+readings sent while the ingest was down, or in flight when it died, arrive again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from devices.mqtt.payloads import PayloadError, parse_readings, topic_filters
+from devices.values import Reading
+
+__all__ = ["Ack", "MqttIngest"]
+
+log = logging.getLogger("devices.mqtt")
+
+Ack = Callable[[], None]
+# How many unacknowledged messages the broker may have in flight to us (MQTT 5 Receive
+# Maximum). Acknowledging only after a commit needs a deep window to keep throughput up.
+RECEIVE_MAXIMUM = 65535
+# The broker keeps the session (and queued QoS 1 messages) this long while we are away.
+SESSION_EXPIRY_S = 7 * 24 * 3600
+KEEPALIVE_S = 30
+
+
+class MqttIngest:
+    """Subscribe to the reading topics and hand each reading to ``sink``.
+
+    Parameters
+    ----------
+    url : str
+        ``mqtt://host:port``.
+    client_id : str
+        Stable across restarts: the broker finds the persistent session by it.
+    sink : callable
+        ``sink(reading, ack)`` from paho's network thread; ``ack`` is None except on the
+        last reading of a message and must be called once that reading is stored.
+    shared_group : str, optional
+        Join an MQTT 5 shared subscription so several ingest workers split the load.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        client_id: str,
+        sink: Callable[[Reading, Ack | None], None],
+        *,
+        shared_group: str | None = None,
+    ) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
+            raise ValueError(f"MQTT URL must look like mqtt://host:1883, not {url!r}")
+        self.host, self.port = parsed.hostname, parsed.port or 1883
+        self.sink = sink
+        self.filters = topic_filters(shared_group)
+        self.counters: Counter[str] = Counter()
+        self.connected = threading.Event()
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
+        )
+        if parsed.username:
+            self.client.username_pw_set(parsed.username, parsed.password)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(min_delay=1, max_delay=10)
+
+    def start(self) -> None:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        props.ReceiveMaximum = RECEIVE_MAXIMUM
+        self.client.connect_async(
+            self.host, self.port, keepalive=KEEPALIVE_S, clean_start=False, properties=props
+        )
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+        self.connected.clear()
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        _userdata: object,
+        _flags: object,
+        reason: mqtt.ReasonCode,
+        _props: object,
+    ) -> None:
+        if reason.is_failure:
+            log.error("MQTT connection refused: %s", reason)
+            return
+        # Subscribing again on every connect is harmless and covers a lost session.
+        client.subscribe([(f, 1) for f in self.filters])
+        self.counters["connects"] += 1
+        self.connected.set()
+
+    def _on_disconnect(
+        self,
+        _client: mqtt.Client,
+        _userdata: object,
+        _flags: object,
+        reason: mqtt.ReasonCode,
+        _props: object,
+    ) -> None:
+        self.connected.clear()
+        self.counters["disconnects"] += 1
+        log.warning("MQTT disconnected (%s); paho reconnects", reason)
+
+    def _on_message(self, client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
+        self.counters["messages"] += 1
+        try:
+            readings = parse_readings(msg.topic, bytes(msg.payload))
+        except PayloadError as exc:
+            # Counted and logged, never stored: acknowledge so it is not redelivered.
+            self.counters["malformed"] += 1
+            log.warning("malformed message on %s: %s", msg.topic, exc)
+            client.ack(msg.mid, msg.qos)
+            return
+        mid, qos = msg.mid, msg.qos
+
+        def ack() -> None:
+            client.ack(mid, qos)
+
+        last = len(readings) - 1
+        for i, reading in enumerate(readings):
+            self.sink(reading, ack if i == last else None)
+        self.counters["readings"] += len(readings)

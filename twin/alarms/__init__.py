@@ -1,0 +1,1 @@
+"""Alarms per GB/T 50493 and ISA-18.2 practice: raise, acknowledge, clear, shelve, close."""

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from twin.alarms import service
+from twin.deps import AlarmsAck, AlarmsManage, PlantRead, SessionDep
+from twin.sites.service import get_site
+
+router = APIRouter(tags=["alarms"])
+
+
+class AckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comment: str | None = Field(default=None, max_length=500)
+
+
+class ShelveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: int
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cause: str = Field(min_length=2, max_length=2000)
+    measures: str = Field(min_length=2, max_length=2000)
+
+
+@router.get("/sites/{site}/alarms")
+def list_alarms(
+    site: str,
+    session: SessionDep,
+    _: PlantRead,
+    state: Annotated[
+        str | None, Query(description="active, shelved, raised, acknowledged, cleared, closed")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[dict[str, Any]]:
+    """Alarms newest first (real ones only; drills keep theirs apart)."""
+    return [
+        service.as_dict(alarm, code)
+        for alarm, code in service.list_alarms(
+            session, get_site(session, site), state=state, limit=limit
+        )
+    ]
+
+
+@router.post("/sites/{site}/alarms/{alarm_id}/acknowledge")
+def acknowledge(
+    site: str, alarm_id: int, body: AckIn, session: SessionDep, user: AlarmsAck
+) -> dict[str, Any]:
+    alarm = service.acknowledge(
+        session, get_site(session, site), alarm_id, user.username, body.comment
+    )
+    return service.as_dict(alarm)
+
+
+@router.post("/sites/{site}/alarms/{alarm_id}/shelve")
+def shelve(
+    site: str, alarm_id: int, body: ShelveIn, session: SessionDep, user: AlarmsManage
+) -> dict[str, Any]:
+    alarm = service.shelve(
+        session, get_site(session, site), alarm_id, user.username, body.minutes, body.reason
+    )
+    return service.as_dict(alarm)
+
+
+@router.post("/sites/{site}/alarms/{alarm_id}/close")
+def close(
+    site: str, alarm_id: int, body: CloseIn, session: SessionDep, user: AlarmsManage
+) -> dict[str, Any]:
+    alarm = service.close(
+        session, get_site(session, site), alarm_id, user.username, body.cause, body.measures
+    )
+    return service.as_dict(alarm)

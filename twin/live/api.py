@@ -1,0 +1,72 @@
+"""The per-site live stream: a snapshot on connect, then readings, alarms and headcount."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from twin.alarms import service as alarms
+from twin.auth.permissions import allowed
+from twin.auth.service import principal_from_token
+from twin.db import session_scope
+from twin.errors import TwinError
+from twin.readings import service as readings
+from twin.sites.service import get_site
+
+router = APIRouter(tags=["live"])
+# WebSocket close codes: 1008 policy violation (auth), 1013 try again later (lagging).
+POLICY, TRY_AGAIN = 1008, 1013
+
+
+def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
+    with session_scope(factory) as session:
+        site = get_site(session, site_code)
+        active = alarms.list_alarms(session, site, state="active")
+        return {
+            "type": "snapshot",
+            "site": site_code,
+            "sensors": readings.sensors_with_latest(session, site),
+            "alarms": [alarms.as_dict(a, code) for a, code in active],
+        }
+
+
+@router.websocket("/sites/{site}/stream")
+async def stream(websocket: WebSocket, site: str) -> None:
+    """Authenticate with ``?access_token=`` (browsers cannot set headers on WebSockets)."""
+    app = websocket.app
+    factory, settings = app.state.sessionmaker, app.state.settings
+    token = websocket.query_params.get("access_token", "")
+    try:
+        with session_scope(factory) as session:
+            principal = principal_from_token(session, settings, token)
+            get_site(session, site)
+    except TwinError as exc:
+        await websocket.close(code=POLICY, reason=exc.message[:120])
+        return
+    if not allowed(principal.role, "plant:read"):
+        await websocket.close(code=POLICY, reason="not allowed")
+        return
+    await websocket.accept()
+    bus = app.state.bus
+    # Subscribe before the snapshot so nothing that happens in between is missed.
+    sub = bus.subscribe(site)
+    try:
+        await websocket.send_json(await asyncio.to_thread(_snapshot, factory, site))
+        while True:
+            try:
+                event = await asyncio.wait_for(sub.queue.get(), timeout=1.0)
+            except TimeoutError:
+                if sub.lagging:
+                    await websocket.close(code=TRY_AGAIN, reason="too slow; reconnect")
+                    return
+                continue
+            await websocket.send_json(event)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        bus.unsubscribe(sub)
+        with contextlib.suppress(Exception):
+            await websocket.close()

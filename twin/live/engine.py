@@ -1,0 +1,213 @@
+"""Take readings off the queue, store them in batches, evaluate alarms, push events.
+
+Acknowledgement discipline: a message is acknowledged to the broker only after the batch
+holding it is committed, so a crash at any point loses nothing (the broker redelivers)
+and the idempotent store keeps a redelivered reading from being stored twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from devices.values import Quality, Reading
+from twin.alarms import service as alarms
+from twin.alarms.rules import AlarmRules, Transition
+from twin.db import session_scope
+from twin.live.bus import Bus
+from twin.live.registry import LiveSensor, SensorRegistry
+from twin.readings import store
+
+log = logging.getLogger("twin.live")
+
+# A batch closes at this many readings or after this long, whichever comes first: large
+# enough for COPY to pay off, short enough to keep publish → screen latency low.
+BATCH_MAX = 5000
+BATCH_WAIT_S = 0.02
+# Sensors are re-read this often so edited set points take effect without a restart.
+REGISTRY_REFRESH_S = 10.0
+# Retry a batch the database refused after this long (doubling, capped).
+RETRY_FIRST_S, RETRY_MAX_S = 0.5, 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A reading plus how to acknowledge the message that carried it (None: no ack)."""
+
+    reading: Reading
+    ack: Callable[[], None] | None = None
+
+
+class LiveEngine:
+    def __init__(self, factory: sessionmaker[Session], rules: AlarmRules, bus: Bus) -> None:
+        self.factory, self.rules, self.bus = factory, rules, bus
+        self.queue: asyncio.Queue[Envelope] = asyncio.Queue()
+        self.registry = SensorRegistry()
+        self.counters: Counter[str] = Counter()
+        self._loaded_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def run(self) -> None:
+        """Consume the queue forever (cancel the task to stop)."""
+        while True:
+            batch = await self._next_batch()
+            delay = RETRY_FIRST_S
+            while True:
+                try:
+                    async with self._lock:
+                        events = await asyncio.to_thread(self._process, batch)
+                    break
+                except Exception:
+                    self.counters["batch_failures"] += 1
+                    log.exception(
+                        "batch of %d readings not stored; retrying in %.1f s", len(batch), delay
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RETRY_MAX_S)
+            for envelope in batch:
+                if envelope.ack is not None:
+                    envelope.ack()
+            for site, event in events:
+                self.bus.publish(site, event)
+
+    async def sweep_stale(self, period_s: float = 1.0) -> None:
+        """Raise stale alarms for sensors that went quiet (runs beside :meth:`run`)."""
+        while True:
+            await asyncio.sleep(period_s)
+            try:
+                async with self._lock:
+                    events = await asyncio.to_thread(self._stale, datetime.now(UTC))
+            except Exception:
+                log.exception("stale sweep failed")
+                continue
+            for site, event in events:
+                self.bus.publish(site, event)
+
+    async def _next_batch(self) -> list[Envelope]:
+        batch = [await self.queue.get()]
+        deadline = time.monotonic() + BATCH_WAIT_S
+        while len(batch) < BATCH_MAX:
+            try:
+                batch.append(self.queue.get_nowait())
+                continue
+            except asyncio.QueueEmpty:
+                pass
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                batch.append(await asyncio.wait_for(self.queue.get(), remaining))
+            except TimeoutError:
+                break
+        return batch
+
+    def _refresh(self, session: Session, force: bool = False) -> None:
+        if force or time.monotonic() - self._loaded_at > REGISTRY_REFRESH_S:
+            self.registry.load(session)
+            self._loaded_at = time.monotonic()
+
+    def _resolve(self, session: Session, reading: Reading) -> LiveSensor | None:
+        sensor = self.registry.get(reading.site, reading.sensor)
+        if sensor is None and time.monotonic() - self._loaded_at > 1.0:
+            self._refresh(session, force=True)  # a sensor added moments ago
+            sensor = self.registry.get(reading.site, reading.sensor)
+        return sensor
+
+    def _checked(self, sensor: LiveSensor, reading: Reading) -> Reading:
+        """Values far outside the measuring range are kept, but as bad quality."""
+        if reading.value is None or reading.quality == Quality.BAD:
+            return reading
+        slack = sensor.points.span * self.rules.out_of_range_pct_span / 100
+        if not sensor.points.range_min - slack <= reading.value <= sensor.points.range_max + slack:
+            self.counters["out_of_range"] += 1
+            return Reading(
+                reading.site,
+                reading.sensor,
+                reading.ts_utc,
+                reading.value,
+                Quality.BAD,
+                reading.source,
+                reading.seq,
+            )
+        return reading
+
+    def _process(self, batch: list[Envelope]) -> list[tuple[str, dict[str, Any]]]:
+        with session_scope(self.factory) as session:
+            self._refresh(session)
+            resolved: list[tuple[LiveSensor, Reading]] = []
+            for envelope in batch:
+                sensor = self._resolve(session, envelope.reading)
+                if sensor is None:
+                    self.counters["unknown_sensor"] += 1
+                    continue
+                resolved.append((sensor, self._checked(sensor, envelope.reading)))
+            rows = [
+                store.Row(s.ref.sensor_id, r.ts_utc, r.value, str(r.quality), r.seq, r.source)
+                for s, r in resolved
+            ]
+            new = store.write(session.connection(), rows)
+            self.counters["stored"] += len(new)
+            self.counters["duplicates"] += len(rows) - len(new)
+            events = self._evaluate(session, resolved, new)
+        return events
+
+    def _evaluate(
+        self,
+        session: Session,
+        resolved: list[tuple[LiveSensor, Reading]],
+        new: set[tuple[int, datetime]],
+    ) -> list[tuple[str, dict[str, Any]]]:
+        latest: dict[str, dict[str, dict[str, Any]]] = {}
+        events: list[tuple[str, dict[str, Any]]] = []
+        for sensor, reading in sorted(resolved, key=lambda p: p[1].ts_utc):
+            if (sensor.ref.sensor_id, reading.ts_utc) not in new:
+                continue  # a redelivery: evaluated when it first arrived
+            transitions = sensor.conditions.evaluate(
+                self.rules, sensor.points, reading.ts_utc, reading.value, str(reading.quality)
+            )
+            events += self._apply(session, sensor, transitions)
+            latest.setdefault(reading.site, {})[reading.sensor] = {
+                "ts": reading.ts_utc.isoformat(),
+                "value": reading.value,
+                "quality": str(reading.quality),
+            }
+        # Coalesced: one event per site per batch with the newest value of each sensor.
+        return [
+            (site, {"type": "readings", "sensors": values}) for site, values in latest.items()
+        ] + events
+
+    def _apply(
+        self, session: Session, sensor: LiveSensor, transitions: list[Transition]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        if not transitions:
+            return []
+        changed = alarms.apply(session, sensor.ref, transitions, self.rules)
+        self.counters["alarm_transitions"] += len(transitions)
+        return [
+            (
+                sensor.ref.site_code,
+                {
+                    "type": "alarm",
+                    "alarm": alarms.as_dict(a, sensor.ref.sensor_code if a.sensor_id else None),
+                },
+            )
+            for a in changed
+        ]
+
+    def _stale(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+        events: list[tuple[str, dict[str, Any]]] = []
+        with session_scope(self.factory) as session:
+            self._refresh(session)
+            for sensor in self.registry.by_code.values():
+                transition = sensor.conditions.check_stale(self.rules, now)
+                if transition is not None:
+                    events += self._apply(session, sensor, [transition])
+        return events

@@ -1,0 +1,69 @@
+"""The live data plane inside the app: broker, MQTT ingest, engine and stale sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from devices.mqtt.client import Ack, MqttIngest
+from devices.values import Reading
+from twin.alarms.rules import load_rules
+from twin.config import Settings
+from twin.db import session_scope
+from twin.embedded.mosquitto import PrivateBroker, resolve_broker
+from twin.live.bus import Bus
+from twin.live.engine import Envelope, LiveEngine
+from twin.readings import store
+
+log = logging.getLogger("twin.live")
+RULES = Path(__file__).resolve().parents[2] / "data" / "rules" / "alarm_engine.yaml"
+
+
+class LivePlane:
+    def __init__(self, settings: Settings, factory: sessionmaker[Session], bus: Bus) -> None:
+        self.settings, self.factory, self.bus = settings, factory, bus
+        self.engine = LiveEngine(factory, load_rules(RULES), bus)
+        self.broker: PrivateBroker | None = None
+        self.ingest: MqttIngest | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        self.mqtt_url = ""
+
+    async def start(self) -> None:
+        with session_scope(self.factory) as session:
+            store.ensure_partitions_ahead(session.connection())
+        self.mqtt_url, self.broker = await asyncio.to_thread(
+            resolve_broker, self.settings.mqtt_url, self.settings.data_dir
+        )
+        loop = asyncio.get_running_loop()
+        queue = self.engine.queue
+
+        def sink(reading: Reading, ack: Ack | None) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, Envelope(reading, ack))
+
+        self.ingest = MqttIngest(
+            self.mqtt_url,
+            self.settings.mqtt_client_id,
+            sink,
+            shared_group=self.settings.mqtt_shared_group,
+        )
+        self.ingest.start()
+        self.tasks = [
+            asyncio.create_task(self.engine.run(), name="live-engine"),
+            asyncio.create_task(self.engine.sweep_stale(), name="stale-sweep"),
+        ]
+        log.info("live data plane on %s", self.mqtt_url)
+
+    async def stop(self) -> None:
+        if self.ingest is not None:
+            await asyncio.to_thread(self.ingest.stop)
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.broker is not None:
+            await asyncio.to_thread(self.broker.stop)

@@ -1,0 +1,1 @@
+"""Sensor time series: raw readings, latest values, rollups, history queries."""
