@@ -35,7 +35,8 @@ def _stored(engine: Engine, code: str, since_ms: int) -> tuple[int, int]:
             text(
                 "SELECT count(*), count(DISTINCT r.ts_utc) FROM readings r JOIN sensors s "
                 "ON s.id = r.sensor_id JOIN sites ON sites.id = s.site_id "
-                "WHERE sites.code = 'demo' AND s.code = :c AND r.ts_utc >= to_timestamp(:t / 1000.0)"
+                "WHERE sites.code = 'demo' AND s.code = :c "
+                "AND r.ts_utc >= to_timestamp(:t / 1000.0)"
             ),
             {"c": code, "t": since_ms},
         ).one()
