@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     # Stable across restarts: the broker keeps this client's session and queued readings.
     mqtt_client_id: str = "plant-twin-ingest"
     mqtt_shared_group: str | None = None
+    # Run simulated field devices for the demo site over the real protocols.
+    simulate: bool = False
     secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
     demo: bool = False
     demo_password: SecretStr = SecretStr("demo")

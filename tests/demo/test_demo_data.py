@@ -126,6 +126,13 @@ def test_data_files_are_what_the_builder_writes(tmp_path: Path) -> None:
         )
 
 
+def test_plant_file_without_a_section_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "layout.yaml"
+    path.write_text("site: {code: demo}\nzones: []\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="missing responsible, installations"):
+        layout.build(path)
+
+
 def test_demo_counts(plant: Layers) -> None:
     assert list(plant) == [name for name in LAYERS if name in plant]
     assert {name: len(features) for name, features in plant.items()} == EXPECTED_DEMO_COUNTS

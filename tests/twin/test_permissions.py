@@ -61,6 +61,7 @@ def _concrete(path: str) -> str:
         "code": "no-such-code",
         "collection_id": "zones",
         "feature_id": "demo:no-such",
+        "alarm_id": "999999999",
         "username": "nobody",
     }
     return re.sub(r"\{(\w+)\}", lambda m: samples[m.group(1)], path)

@@ -53,7 +53,7 @@ def run(
     port: Annotated[int, typer.Option()] = 8000, host: Annotated[str, typer.Option()] = "127.0.0.1"
 ) -> None:
     """Serve the demo plant on http://127.0.0.1:8000 with one account per role."""
-    run_server(load_settings(demo=True, port=port, host=host))
+    run_server(load_settings(demo=True, simulate=True, port=port, host=host))
 
 
 @app.command()

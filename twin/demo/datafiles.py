@@ -6,7 +6,7 @@ installed package: they are versioned and reviewed with the code that reads them
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +17,17 @@ __all__ = ["DATA_DIR", "load_yaml"]
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
-def load_yaml(path: Path, required: Iterable[str] = ()) -> dict[str, Any]:
+@lru_cache(maxsize=16)
+def load_yaml(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any]:
     """A YAML mapping read with ``yaml.safe_load``, checked for its top-level keys.
+
+    The result is cached per path: treat it as read-only.
 
     Parameters
     ----------
     path : Path
         The file, UTF-8.
-    required : iterable of str
+    required : tuple of str
         Top-level keys the file must have.
 
     Raises

@@ -14,7 +14,6 @@ everything on the map.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,11 @@ from twin.demo.geo import Layers
 from twin.demo.layout_features import features
 from twin.demo.layout_network import network
 
-__all__ = ["DEMO_DIR", "LAYOUT_PATH", "build", "build_local", "load_plant", "main"]
+__all__ = ["DEMO_DIR", "LAYOUT_PATH", "SECTIONS", "build", "build_local", "main"]
 
 DEMO_DIR = DATA_DIR / "demo"
 LAYOUT_PATH = DEMO_DIR / "layout.yaml"
+# Top-level sections of the plant file, all of which the builder reads.
 SECTIONS = (
     "site",
     "zones",
@@ -50,21 +50,15 @@ SECTIONS = (
 )
 
 
-@lru_cache(maxsize=4)
-def load_plant(path: Path = LAYOUT_PATH) -> dict[str, Any]:
-    """The parsed plant file (cached; treat the result as read-only).
+def build_local(path: Path = LAYOUT_PATH) -> Layers:
+    """Every layer in local metres, in registry order.
 
     Raises
     ------
     ValueError
-        When the file lacks one of the sections the builder reads.
+        When the plant file lacks one of ``SECTIONS``.
     """
-    return load_yaml(path, SECTIONS)
-
-
-def build_local(path: Path = LAYOUT_PATH) -> Layers:
-    """Every layer in local metres, in registry order."""
-    plant = load_plant(path)
+    plant = load_yaml(path, SECTIONS)
     nodes, edges = network(plant)
     return geo.ordered({**features(plant), "route_nodes": nodes, "route_edges": edges})
 
@@ -79,7 +73,7 @@ def build(path: Path = LAYOUT_PATH) -> tuple[dict[str, Any], Layers]:
     layers : dict
         Layer name -> list of ``(properties, geometry)``, in registry order.
     """
-    spec = load_plant(path)["site"]
+    spec = load_yaml(path, SECTIONS)["site"]
     width_m, height_m = spec["size_m"]
     origin = geo.origin_for(width_m, height_m)
     credit = spec["credit_code"]

@@ -7,9 +7,11 @@ import contextlib
 import logging
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from devices.mqtt.client import Ack, MqttIngest
+from devices.simulators.plant_mqtt import PlantSimulator, SimSensor
 from devices.values import Reading
 from twin.alarms.rules import load_rules
 from twin.config import Settings
@@ -17,9 +19,12 @@ from twin.db import session_scope
 from twin.embedded.mosquitto import PrivateBroker, resolve_broker
 from twin.live.bus import Bus
 from twin.live.engine import Envelope, LiveEngine
+from twin.plant.models import Sensor
 from twin.readings import store
+from twin.sites.service import get_site
 
 log = logging.getLogger("twin.live")
+DEMO_SITE = "demo"
 RULES = Path(__file__).resolve().parents[2] / "data" / "rules" / "alarm_engine.yaml"
 
 
@@ -30,6 +35,7 @@ class LivePlane:
         self.broker: PrivateBroker | None = None
         self.ingest: MqttIngest | None = None
         self.tasks: list[asyncio.Task[None]] = []
+        self.simulator: PlantSimulator | None = None
         self.mqtt_url = ""
 
     async def start(self) -> None:
@@ -51,13 +57,37 @@ class LivePlane:
             shared_group=self.settings.mqtt_shared_group,
         )
         self.ingest.start()
+        if self.settings.simulate:
+            self.simulator = await asyncio.to_thread(self._simulator)
+            self.simulator.start()
         self.tasks = [
             asyncio.create_task(self.engine.run(), name="live-engine"),
             asyncio.create_task(self.engine.sweep_stale(), name="stale-sweep"),
         ]
         log.info("live data plane on %s", self.mqtt_url)
 
+    def _simulator(self) -> PlantSimulator:
+        with session_scope(self.factory) as session:
+            site = get_site(session, DEMO_SITE)
+            rows = session.scalars(select(Sensor).where(Sensor.site_id == site.id)).all()
+            sensors = [
+                SimSensor(
+                    s.code,
+                    s.kind,
+                    s.unit,
+                    s.range_min,
+                    s.range_max,
+                    alarm_high_2=s.alarm_high_2,
+                    zone=s.zone_code,
+                    alarm_high_1=s.alarm_high_1,
+                )
+                for s in rows
+            ]
+        return PlantSimulator(self.mqtt_url, DEMO_SITE, sensors)
+
     async def stop(self) -> None:
+        if self.simulator is not None:
+            await asyncio.to_thread(self.simulator.stop)
         if self.ingest is not None:
             await asyncio.to_thread(self.ingest.stop)
         for task in self.tasks:

@@ -1,0 +1,177 @@
+"""A plant's field devices over MQTT: gas detectors, process instruments, wind.
+
+Believable rather than random: detectors sit near zero with noise and slow drift, now
+and then a leak builds up around one hazardous installation and decays, a detector
+sometimes faults (bad quality, never a fake zero), tank levels wander slowly. A gateway
+publishes every sensor of the site as one QoS 1 batch per interval, with a retained
+status and a last will, as field gateways do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+import numpy as np
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+__all__ = ["PlantSimulator", "SimSensor"]
+
+# Mean seconds between leak events and how long one lasts (ramp up, hold, decay).
+LEAK_EVERY_S = 300.0
+LEAK_LASTS_S = 90.0
+# Chance per sensor per interval of starting a 20 s fault (about one every 15 minutes
+# somewhere on a 60-sensor site at a 2 s interval).
+FAULT_CHANCE = 0.00004
+FAULT_LASTS_S = 20.0
+
+
+@dataclass
+class SimSensor:
+    code: str
+    kind: str
+    unit: str
+    range_min: float
+    range_max: float
+    alarm_high_2: float | None = None
+    zone: str | None = None
+    alarm_high_1: float | None = None
+    state: float = 0.0
+    drift: float = 0.0
+    fault_until: float = 0.0
+
+    @property
+    def span(self) -> float:
+        return self.range_max - self.range_min
+
+    @property
+    def normal_max(self) -> float:
+        """Where a healthy process value stays below: under its first alarm level."""
+        ceiling = self.range_max - 0.2 * self.span
+        if self.alarm_high_1 is not None:
+            ceiling = min(ceiling, self.alarm_high_1 - 0.1 * self.span)
+        return ceiling
+
+
+@dataclass
+class Leak:
+    zone: str
+    started: float
+    peak_fraction: float  # of the detectors' second-level set point
+
+
+@dataclass
+class PlantSimulator:
+    """Publish readings for ``sensors`` of ``site`` every ``interval_s`` until stopped."""
+
+    mqtt_url: str
+    site: str
+    sensors: list[SimSensor]
+    interval_s: float = 2.0
+    seed: int = 0
+    leaks: list[Leak] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.published = 0
+        parsed = urlparse(self.mqtt_url)
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"sim-gateway-{self.site}", protocol=mqtt.MQTTv5
+        )
+        self.status_topic = f"twin/{self.site}/devices/sim-gateway/status"
+        self.client.will_set(self.status_topic, "offline", qos=1, retain=True)
+        self.client.connect_async(parsed.hostname or "127.0.0.1", parsed.port or 1883)
+        for s in self.sensors:
+            s.state = self._baseline(s)
+
+    def start(self) -> None:
+        self.client.loop_start()
+        self._thread = threading.Thread(target=self._run, name="plant-sim", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.client.publish(self.status_topic, "offline", qos=1, retain=True)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _baseline(self, s: SimSensor) -> float:
+        if s.kind == "oxygen":
+            return 20.9
+        if s.kind == "level":
+            return s.range_min + s.span * float(self.rng.uniform(0.3, 0.8))
+        if s.kind in ("temperature", "pressure", "flow"):
+            low = s.range_min + 0.2 * s.span
+            return float(self.rng.uniform(low, max(low, s.normal_max)))
+        if s.kind == "wind":
+            return 3.0
+        return s.range_min + s.span * 0.01
+
+    def _run(self) -> None:
+        published_online = False
+        while not self._stop.wait(self.interval_s):
+            if not self.client.is_connected():
+                continue
+            if not published_online:
+                self.client.publish(self.status_topic, "online", qos=1, retain=True)
+                published_online = True
+            batch = self.tick(time.time())
+            self.client.publish(f"twin/{self.site}/sensors", json.dumps(batch), qos=1)
+            self.published += len(batch)
+
+    def tick(self, now: float) -> list[dict[str, object]]:
+        """One interval's readings (also usable without a broker, for tests)."""
+        self._maybe_leak(now)
+        ts = datetime.fromtimestamp(now, tz=UTC).isoformat()
+        out: list[dict[str, object]] = []
+        for s in self.sensors:
+            if s.fault_until > now:
+                out.append({"sensor": s.code, "ts": ts, "value": None, "quality": "bad"})
+                continue
+            if self.rng.random() < FAULT_CHANCE:
+                s.fault_until = now + FAULT_LASTS_S
+            out.append({"sensor": s.code, "ts": ts, "value": round(self._value(s, now), 3)})
+        return out
+
+    def _maybe_leak(self, now: float) -> None:
+        self.leaks = [lk for lk in self.leaks if now - lk.started < LEAK_LASTS_S]
+        zones = sorted({s.zone for s in self.sensors if s.kind == "gas" and s.zone})
+        chance = self.interval_s / LEAK_EVERY_S
+        if zones and not self.leaks and self.rng.random() < chance:
+            zone = zones[int(self.rng.integers(len(zones)))]
+            self.leaks.append(Leak(zone, now, float(self.rng.uniform(0.6, 1.4))))
+
+    def _value(self, s: SimSensor, now: float) -> float:
+        noise = float(self.rng.normal(0, 0.003 * s.span))
+        s.drift = max(
+            -0.01 * s.span, min(0.01 * s.span, s.drift + float(self.rng.normal(0, 0.0002 * s.span)))
+        )
+        if s.kind == "gas":
+            value = s.range_min + 0.01 * s.span + s.drift + noise
+            for leak in self.leaks:
+                if leak.zone == s.zone and s.alarm_high_2:
+                    # Rise over 20 s, hold, decay: a plume reaching the detector and passing.
+                    age = now - leak.started
+                    shape = min(1.0, age / 20) * math.exp(-max(0.0, age - 40) / 20)
+                    value += leak.peak_fraction * s.alarm_high_2 * shape
+            return min(max(value, s.range_min), s.range_max)
+        if s.kind == "wind":
+            s.state = min(max(s.state + float(self.rng.normal(0, 0.2)), 0.3), 12.0)
+            return s.state
+        if s.kind == "oxygen":
+            return 20.9 + noise * 0.1
+        s.state = min(
+            max(s.state + float(self.rng.normal(0, 0.002 * s.span)), s.range_min + 0.05 * s.span),
+            s.normal_max,
+        )
+        return s.state + noise * 0.2
