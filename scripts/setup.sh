@@ -10,6 +10,7 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 [ -n "$(pg_major)" ] || missing+=(postgresql)
 command -v ogrinfo >/dev/null || missing+=(gdal-bin)
 command -v psql >/dev/null || missing+=(postgresql-client)
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || missing+=(mosquitto)
 
 install() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -30,4 +31,4 @@ major=$(pg_major)
 if [ ! -f "/usr/share/postgresql/${major}/extension/postgis.control" ]; then
   install "postgresql-${major}-postgis-3"
 fi
-echo "system packages ok (PostgreSQL ${major} with PostGIS, GDAL $(ogrinfo --version | cut -d' ' -f2 | tr -d ,))"
+echo "system packages ok (PostgreSQL ${major} with PostGIS, GDAL $(ogrinfo --version | cut -d' ' -f2 | tr -d ,), Mosquitto)"
