@@ -4,6 +4,7 @@ from twin.alarms.models import Alarm, AlarmEvent
 from twin.audit.models import AuditEntry, AuditHead
 from twin.auth.models import LoginFailure, User
 from twin.db import Base
+from twin.people.models import LatestPosition, Position, Tag
 from twin.plant.models import LayerRow
 from twin.readings.models import LatestReading, Reading, ReadingRollup
 from twin.sites.models import Site
@@ -15,12 +16,15 @@ __all__ = [
     "AlarmEvent",
     "AuditEntry",
     "AuditHead",
+    "LatestPosition",
     "LatestReading",
     "LayerRow",
     "LoginFailure",
+    "Position",
     "Reading",
     "ReadingRollup",
     "Site",
+    "Tag",
     "User",
     "metadata",
 ]

@@ -136,6 +136,10 @@ def test_malformed_messages_are_counted_and_the_service_stays_healthy(
         ingest = app.state.live.ingest
         assert ingest.counters["malformed"] == 1000
         assert httpx.get(f"{url}/healthz").status_code == 200
+        admin = {"Authorization": f"Bearer {token(url, 'admin')}"}
+        scraped = httpx.get(f"{url}/api/v1/metrics", headers=admin).text
+        assert 'twin_mqtt_messages_total{outcome="malformed"} 1000.0' in scraped
+        assert httpx.get(f"{url}/api/v1/metrics").status_code == 401
 
 
 def test_ingest_and_broker_restarts_lose_nothing_and_store_nothing_twice(

@@ -22,6 +22,7 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     # who own the follow-up.
     "alarms:ack": frozenset({"admin", "commander", "safety_engineer", "operator"}),
     "alarms:manage": frozenset({"admin", "commander", "safety_engineer"}),
+    "metrics:read": frozenset({"admin"}),
 }
 
 

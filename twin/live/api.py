@@ -6,17 +6,27 @@ import asyncio
 import contextlib
 from typing import Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
 
 from twin.alarms import service as alarms
 from twin.auth.permissions import allowed
 from twin.auth.service import principal_from_token
 from twin.db import session_scope
+from twin.deps import MetricsRead
 from twin.errors import TwinError
+from twin.live.metrics import CONTENT_TYPE, render
 from twin.readings import service as readings
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["live"])
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request, _: MetricsRead) -> Response:
+    """Prometheus text format (scrape with a bearer token of an admin)."""
+    return Response(render(request.app.state), media_type=CONTENT_TYPE)
+
+
 # WebSocket close codes: 1008 policy violation (auth), 1013 try again later (lagging).
 POLICY, TRY_AGAIN = 1008, 1013
 

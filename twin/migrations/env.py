@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
@@ -9,11 +11,13 @@ from sqlalchemy import create_engine
 from twin.models import metadata
 
 config = context.config
+# Daily partitions (readings_20261122 …) are created at run time, not by migrations.
+_DAY_PARTITION = re.compile(r"^\w+_\d{8}$")
 
 
 def _include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
     # PostGIS' own tables live in the same schema; they are not ours to diff.
-    if type_ == "table" and name == "spatial_ref_sys":
+    if type_ == "table" and (name == "spatial_ref_sys" or _DAY_PARTITION.match(name or "")):
         return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 

@@ -50,15 +50,19 @@ class Row:
     source: str
 
 
-def ensure_partitions(conn: Connection, days: set[date]) -> None:
+def ensure_partitions(conn: Connection, days: set[date], table: str = "readings") -> None:
     for day in sorted(days):
-        conn.execute(text("SELECT ensure_readings_partition(:d)"), {"d": day})
+        conn.execute(text("SELECT ensure_day_partition(:t, :d)"), {"t": table, "d": day})
+
+
+PARTITIONED = ("readings", "positions")
 
 
 def ensure_partitions_ahead(conn: Connection, days_ahead: int = 2) -> None:
     """Create today's and the next days' partitions before any writer needs them."""
     today = datetime.now(UTC).date()
-    ensure_partitions(conn, {today + timedelta(days=i) for i in range(days_ahead + 1)})
+    for table in PARTITIONED:
+        ensure_partitions(conn, {today + timedelta(days=i) for i in range(days_ahead + 1)}, table)
 
 
 def write(conn: Connection, rows: Sequence[Row]) -> set[tuple[int, datetime]]:

@@ -20,6 +20,8 @@ class Site(Base):
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     # Projected CRS for metric work at this site (a CGCS2000 3-degree Gauss-Krüger zone).
     metric_srid: Mapped[int] = mapped_column(Integer)
+    # People within 500 m outside the boundary: GB 18218's α for every hazard source here.
+    people_outside_500m: Mapped[int] = mapped_column(Integer, server_default="0")
     boundary: Mapped[WKBElement] = mapped_column(
         Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=True)
     )

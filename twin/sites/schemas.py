@@ -42,6 +42,7 @@ class SiteIn(BaseModel):
         description="EPSG of the metric CRS; default: the CGCS2000 3-degree GK zone of the site",
     )
     boundary: dict[str, Any] = Field(description="GeoJSON Polygon or MultiPolygon")
+    people_outside_500m: int = Field(default=0, ge=0, description="GB 18218 α input")
 
 
 class SitePatch(BaseModel):
@@ -50,6 +51,7 @@ class SitePatch(BaseModel):
     name_en: str | None = Field(default=None, max_length=200)
     credit_code: CreditCode = None
     boundary: dict[str, Any] | None = None
+    people_outside_500m: int | None = Field(default=None, ge=0)
 
 
 class SiteOut(BaseModel):
@@ -58,5 +60,6 @@ class SiteOut(BaseModel):
     name_en: str | None
     credit_code: str | None
     metric_srid: int
+    people_outside_500m: int
     boundary: dict[str, Any]
     bbox: list[float]

@@ -45,6 +45,7 @@ def describe(session: Session, site: Site, out_srid: int = 4326) -> dict[str, An
         "name_en": site.name_en,
         "credit_code": site.credit_code,
         "metric_srid": site.metric_srid,
+        "people_outside_500m": site.people_outside_500m,
         "boundary": json.loads(geojson),
         "bbox": [xmin, ymin, xmax, ymax],
     }
@@ -84,6 +85,7 @@ def create_site(session: Session, actor: str, data: SiteIn, srid: int = 4326) ->
         credit_code=data.credit_code,
         metric_srid=metric,
         boundary=boundary,
+        people_outside_500m=data.people_outside_500m,
     )
     session.add(site)
     session.flush()

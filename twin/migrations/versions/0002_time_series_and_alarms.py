@@ -161,27 +161,29 @@ def upgrade() -> None:
     op.execute(ENSURE_PARTITION)
 
 
-# Daily partitions created on demand by the writer (and ahead of time by maintenance).
-# The advisory lock makes concurrent writers safe: CREATE ... IF NOT EXISTS alone races.
+# Daily partitions created on demand by writers (and ahead of time by maintenance), for
+# every time-partitioned table. The advisory lock makes concurrent writers safe: CREATE ...
+# IF NOT EXISTS alone races.
 ENSURE_PARTITION = """
-CREATE FUNCTION ensure_readings_partition(day date) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION ensure_day_partition(parent text, day date) RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
-    name text := format('readings_%s', to_char(day, 'YYYYMMDD'));
+    name text := format('%s_%s', parent, to_char(day, 'YYYYMMDD'));
 BEGIN
     IF to_regclass(name) IS NOT NULL THEN
         RETURN;
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext(name));
     EXECUTE format(
-        'CREATE TABLE IF NOT EXISTS %I PARTITION OF readings FOR VALUES FROM (%L) TO (%L)',
-        name, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
+        'CREATE TABLE IF NOT EXISTS %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
+        name, parent, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
 END $$
 """
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.execute("DROP FUNCTION IF EXISTS ensure_readings_partition(date)")
+    op.execute("DROP FUNCTION IF EXISTS ensure_day_partition(text, date)")
     op.create_index(
         op.f("ix_zones_geog"),
         "zones",

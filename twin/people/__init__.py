@@ -1,0 +1,1 @@
+"""People on site: positioning tags, positions, headcount and geofences."""
