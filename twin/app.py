@@ -23,6 +23,7 @@ from twin.auth.api import router as auth_router
 from twin.config import Settings
 from twin.db import make_engine, make_sessionmaker
 from twin.errors import TwinError
+from twin.hazards.api import router as hazards_router
 from twin.live.api import router as live_router
 from twin.live.bus import Bus
 from twin.live.plane import LivePlane
@@ -49,6 +50,7 @@ ROUTERS = [
         readings_router,
         alarms_router,
         live_router,
+        hazards_router,
     )
 ] + [("", ogc_router), ("", pages_router)]
 
