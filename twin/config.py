@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     mqtt_shared_group: str | None = None
     # Run simulated field devices for the demo site over the real protocols.
     simulate: bool = False
+    # Modbus TCP devices to poll (see data/demo/modbus-devices.yaml for the format).
+    modbus_devices: Path | None = None
     secret_key: SecretStr = SecretStr(DEMO_SECRET_KEY)
     demo: bool = False
     demo_password: SecretStr = SecretStr("demo")

@@ -313,9 +313,10 @@ class ModbusDeviceSimulator:
             trace_packet=self._trace_packet,
         )
         await server.serve_forever(background=True)
-        listener: object = server.transport
-        if isinstance(listener, asyncio.Server) and listener.sockets:
-            self._port = int(listener.sockets[0].getsockname()[1])
+        # Duck-typed: under uvloop (uvicorn's loop) the listener is not an asyncio.Server.
+        sockets = getattr(server.transport, "sockets", None)
+        if sockets:
+            self._port = int(sockets[0].getsockname()[1])
         self._server = server
 
     async def stop(self) -> None:

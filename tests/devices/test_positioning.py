@@ -121,6 +121,15 @@ def test_one_nlos_range_is_rejected_and_named() -> None:
     assert np.hypot(lx - 25.0, ly - 20.0) > 0.2
 
 
+def test_a_grossly_short_range_is_rejected_too() -> None:
+    # NLOS cannot shorten a range; 3 m short is a fault (say, a station moved).
+    ranges = slant_ranges(YARD, 25.0, 20.0)
+    ranges[3] = ("D", ranges[3][1] - 3.0)
+    fix = solve_fix(YARD, ranges, model=UWB)
+    assert fix.rejected == ("D",)
+    assert np.hypot(fix.x_m - 25.0, fix.y_m - 20.0) < 1e-3
+
+
 def test_robust_fix_beats_least_squares_on_nlos_epochs(
     unit: dict[str, tuple[float, float, float]],
 ) -> None:

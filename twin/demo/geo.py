@@ -136,6 +136,7 @@ def site_record(
     credit: str | None,
     boundary: BaseGeometry,
     metric_srid: int = METRIC_SRID,
+    people_outside_500m: int = 0,
 ) -> dict[str, Any]:
     """A site as the sites API takes it, with the boundary as a GeoJSON Polygon."""
     return {
@@ -144,6 +145,7 @@ def site_record(
         "name_en": name_en,
         "credit_code": credit,
         "metric_srid": metric_srid,
+        "people_outside_500m": people_outside_500m,
         "boundary": _geojson(boundary),
     }
 

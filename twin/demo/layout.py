@@ -83,6 +83,7 @@ def build(path: Path = LAYOUT_PATH) -> tuple[dict[str, Any], Layers]:
         spec["name_en"],
         geo.credit_code(credit["region"], credit["organisation"]),
         geo.to_cgcs2000_geometry(box(0.0, 0.0, width_m, height_m), origin),
+        people_outside_500m=spec["people_outside_500m"],
     )
     return site, geo.to_cgcs2000(build_local(path), origin)
 

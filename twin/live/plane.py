@@ -19,6 +19,7 @@ from twin.db import session_scope
 from twin.embedded.mosquitto import PrivateBroker, resolve_broker
 from twin.live.bus import Bus
 from twin.live.engine import Envelope, LiveEngine
+from twin.live.modbus_site import DEMO_DEVICES, ModbusIngress, SiteDevices, load_site_devices
 from twin.plant.models import Sensor
 from twin.readings import store
 from twin.sites.service import get_site
@@ -36,6 +37,7 @@ class LivePlane:
         self.ingest: MqttIngest | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.simulator: PlantSimulator | None = None
+        self.modbus: ModbusIngress | None = None
         self.mqtt_url = ""
 
     async def start(self) -> None:
@@ -57,8 +59,17 @@ class LivePlane:
             shared_group=self.settings.mqtt_shared_group,
         )
         self.ingest.start()
+        polled: set[str] = set()
+        devices_file = self.settings.modbus_devices or (
+            DEMO_DEVICES if self.settings.simulate else None
+        )
+        if devices_file is not None:
+            devices = await asyncio.to_thread(self._devices, devices_file)
+            self.modbus = ModbusIngress(devices, queue, simulate=self.settings.simulate)
+            await self.modbus.start()
+            polled = devices.sensor_codes
         if self.settings.simulate:
-            self.simulator = await asyncio.to_thread(self._simulator)
+            self.simulator = await asyncio.to_thread(self._simulator, polled)
             self.simulator.start()
         self.tasks = [
             asyncio.create_task(self.engine.run(), name="live-engine"),
@@ -66,10 +77,17 @@ class LivePlane:
         ]
         log.info("live data plane on %s", self.mqtt_url)
 
-    def _simulator(self) -> PlantSimulator:
+    def _devices(self, path: Path) -> SiteDevices:
+        with session_scope(self.factory) as session:
+            return load_site_devices(session, path)
+
+    def _simulator(self, polled: set[str]) -> PlantSimulator:
+        """MQTT devices for every demo sensor that no Modbus device already measures."""
         with session_scope(self.factory) as session:
             site = get_site(session, DEMO_SITE)
-            rows = session.scalars(select(Sensor).where(Sensor.site_id == site.id)).all()
+            rows = session.scalars(
+                select(Sensor).where(Sensor.site_id == site.id, Sensor.code.not_in(polled))
+            ).all()
             sensors = [
                 SimSensor(
                     s.code,
@@ -88,6 +106,8 @@ class LivePlane:
     async def stop(self) -> None:
         if self.simulator is not None:
             await asyncio.to_thread(self.simulator.stop)
+        if self.modbus is not None:
+            await self.modbus.stop()
         if self.ingest is not None:
             await asyncio.to_thread(self.ingest.stop)
         for task in self.tasks:
