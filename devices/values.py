@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-__all__ = ["Position", "Quality", "Reading"]
+__all__ = ["Position", "Quality", "RangeEpoch", "Reading"]
 
 
 class Quality(StrEnum):
@@ -63,3 +63,14 @@ class Position:
     floor: int = 0
     accuracy_m: float | None = None
     source: str = "uwb"
+
+
+@dataclass(frozen=True, slots=True)
+class RangeEpoch:
+    """One tag's ranges to base stations at one instant, before solving for position."""
+
+    site: str
+    tag: str
+    ts_utc: datetime
+    ranges: tuple[tuple[str, float], ...]
+    technology: str = "uwb"

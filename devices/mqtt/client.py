@@ -18,14 +18,15 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from devices.mqtt.payloads import PayloadError, parse_readings, topic_filters
-from devices.values import Reading
+from devices.mqtt.payloads import PayloadError, PositionReport, parse_message, topic_filters
+from devices.values import RangeEpoch, Reading
 
-__all__ = ["Ack", "MqttIngest"]
+__all__ = ["Ack", "Item", "MqttIngest"]
 
 log = logging.getLogger("devices.mqtt")
 
 Ack = Callable[[], None]
+Item = Reading | PositionReport | RangeEpoch
 # How many unacknowledged messages the broker may have in flight to us (MQTT 5 Receive
 # Maximum). Acknowledging only after a commit needs a deep window to keep throughput up.
 RECEIVE_MAXIMUM = 65535
@@ -54,7 +55,7 @@ class MqttIngest:
         self,
         url: str,
         client_id: str,
-        sink: Callable[[Reading, Ack | None], None],
+        sink: Callable[[Item, Ack | None], None],
         *,
         shared_group: str | None = None,
     ) -> None:
@@ -121,7 +122,7 @@ class MqttIngest:
     def _on_message(self, client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
         self.counters["messages"] += 1
         try:
-            readings = parse_readings(msg.topic, bytes(msg.payload))
+            parsed = parse_message(msg.topic, bytes(msg.payload))
         except PayloadError as exc:
             # Counted and logged, never stored: acknowledge so it is not redelivered.
             self.counters["malformed"] += 1
@@ -133,7 +134,11 @@ class MqttIngest:
         def ack() -> None:
             client.ack(mid, qos)
 
-        last = len(readings) - 1
-        for i, reading in enumerate(readings):
+        if not isinstance(parsed, list):
+            self.counters["positions"] += 1
+            self.sink(parsed, ack)
+            return
+        last = len(parsed) - 1
+        for i, reading in enumerate(parsed):
             self.sink(reading, ack if i == last else None)
-        self.counters["readings"] += len(readings)
+        self.counters["readings"] += len(parsed)

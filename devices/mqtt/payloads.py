@@ -4,18 +4,24 @@ Readings:  ``twin/{site}/sensors/{sensor}`` with ``{"ts", "value", "unit"?, "qua
 "seq"?}`` or a JSON array of such objects; a gateway may batch many sensors on
 ``twin/{site}/sensors`` with ``"sensor"`` in each object. ``ts`` is ISO-8601 (with a zone)
 or epoch milliseconds.
+
+Positions: ``twin/{site}/tags/{tag}/position`` with ``{"ts", "x_m", "y_m"}`` in the site's
+metric CRS (or ``"lon", "lat"`` in CGCS2000), ``"floor"?``, ``"accuracy_m"?``,
+``"sos"?: true``; ranges: ``twin/{site}/tags/{tag}/ranges`` with ``{"ts", "ranges":
+[{"station", "distance_m"}], "technology"?: "uwb"|"ble"}``.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from devices.values import Quality, Reading
+from devices.values import Quality, RangeEpoch, Reading
 
-__all__ = ["PayloadError", "parse_readings", "topic_filters"]
+__all__ = ["PayloadError", "PositionReport", "parse_message", "parse_readings", "topic_filters"]
 
 # Device clocks drift; a timestamp further ahead than this is refused, not trusted.
 MAX_FUTURE_S = 300
@@ -29,7 +35,12 @@ class PayloadError(ValueError):
 
 def topic_filters(shared_group: str | None = None) -> list[str]:
     """Subscriptions of the ingest client (MQTT 5 shared subscription when grouped)."""
-    filters = ["twin/+/sensors", "twin/+/sensors/+"]
+    filters = [
+        "twin/+/sensors",
+        "twin/+/sensors/+",
+        "twin/+/tags/+/position",
+        "twin/+/tags/+/ranges",
+    ]
     if shared_group:
         return [f"$share/{shared_group}/{f}" for f in filters]
     return filters
@@ -114,3 +125,92 @@ def parse_readings(topic: str, payload: bytes) -> list[Reading]:
     if not items:
         raise PayloadError("empty batch")
     return [_one(site, sensor, item) for item in items]
+
+
+@dataclass(frozen=True, slots=True)
+class PositionReport:
+    """A tag's position as the device sent it: metric (site CRS) or lon/lat (CGCS2000)."""
+
+    site: str
+    tag: str
+    ts_utc: datetime
+    x: float
+    y: float
+    metric: bool
+    floor: int = 0
+    accuracy_m: float | None = None
+    sos: bool = False
+
+
+def _number(obj: dict[str, Any], key: str) -> float:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise PayloadError(f"{key} must be a finite number")
+    return float(value)
+
+
+def _position(site: str, tag: str, obj: Any) -> PositionReport:
+    if not isinstance(obj, dict):
+        raise PayloadError("a position must be a JSON object")
+    metric = "x_m" in obj
+    x, y = (
+        (_number(obj, "x_m"), _number(obj, "y_m"))
+        if metric
+        else (_number(obj, "lon"), _number(obj, "lat"))
+    )
+    if not metric and not (-180 <= x <= 180 and -90 <= y <= 90):
+        raise PayloadError("lon/lat out of range")
+    floor = obj.get("floor", 0)
+    if isinstance(floor, bool) or not isinstance(floor, int):
+        raise PayloadError("floor must be an integer")
+    accuracy = obj.get("accuracy_m")
+    return PositionReport(
+        site,
+        tag,
+        _timestamp(obj.get("ts")),
+        x,
+        y,
+        metric,
+        floor,
+        None if accuracy is None else _number(obj, "accuracy_m"),
+        obj.get("sos") is True,
+    )
+
+
+def _ranges(site: str, tag: str, obj: Any) -> RangeEpoch:
+    if not isinstance(obj, dict) or not isinstance(obj.get("ranges"), list):
+        raise PayloadError("ranges must be a JSON object with a 'ranges' list")
+    pairs = []
+    for item in obj["ranges"]:
+        if not isinstance(item, dict) or not isinstance(item.get("station"), str):
+            raise PayloadError("each range names its station")
+        distance = _number(item, "distance_m")
+        if distance < 0:
+            raise PayloadError("distance_m must not be negative")
+        pairs.append((item["station"], distance))
+    technology = obj.get("technology", "uwb")
+    if technology not in ("uwb", "ble"):
+        raise PayloadError("technology must be uwb or ble")
+    return RangeEpoch(site, tag, _timestamp(obj.get("ts")), tuple(pairs), technology)
+
+
+def parse_message(topic: str, payload: bytes) -> list[Reading] | PositionReport | RangeEpoch:
+    """Whatever one message carries, by topic.
+
+    Raises
+    ------
+    PayloadError
+        When the topic or the payload breaks the contract.
+    """
+    parts = topic.split("/")
+    if len(parts) == 5 and parts[0] == "twin" and parts[2] == "tags" and parts[1] and parts[3]:
+        try:
+            doc = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PayloadError("payload is not JSON") from exc
+        if parts[4] == "position":
+            return _position(parts[1], parts[3], doc)
+        if parts[4] == "ranges":
+            return _ranges(parts[1], parts[3], doc)
+        raise PayloadError(f"topic {topic!r}: expected .../position or .../ranges")
+    return parse_readings(topic, payload)
