@@ -28,6 +28,7 @@ from twin.live.api import router as live_router
 from twin.live.bus import Bus
 from twin.live.plane import LivePlane
 from twin.ogc.api import router as ogc_router
+from twin.people.api import router as people_router
 from twin.plant.api import router as plant_router
 from twin.readings.api import router as readings_router
 from twin.sites.api import router as sites_router
@@ -51,6 +52,7 @@ ROUTERS = [
         alarms_router,
         live_router,
         hazards_router,
+        people_router,
     )
 ] + [("", ogc_router), ("", pages_router)]
 

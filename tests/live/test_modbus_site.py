@@ -18,7 +18,7 @@ async def _collect(
     async with asyncio.timeout(timeout_s):
         while not wanted <= set(seen):
             envelope = await queue.get()
-            seen[envelope.reading.sensor] = envelope
+            seen[envelope.item.sensor] = envelope
     return seen
 
 
@@ -40,19 +40,19 @@ def test_demo_modbus_devices_feed_the_engine_queue(session: Session) -> None:
             async with asyncio.timeout(10):
                 while (
                     faulted.get("GD-CL2-01") is None
-                    or faulted["GD-CL2-01"].reading.quality.value != "bad"
+                    or faulted["GD-CL2-01"].item.quality.value != "bad"
                 ):
                     envelope = await queue.get()
-                    faulted[envelope.reading.sensor] = envelope
+                    faulted[envelope.item.sensor] = envelope
             return quiet, faulted
         finally:
             await ingress.stop()
 
     quiet, faulted = asyncio.run(scenario())
-    chlorine = quiet["GD-CL2-01"].reading
+    chlorine = quiet["GD-CL2-01"].item
     assert chlorine.site == "demo" and chlorine.quality.value == "good"
     assert 0 <= chlorine.value < 0.5  # 4.1 mA on a 0-10 ppm loop
-    assert 45 < quiet["LT-LPG-01"].reading.value < 55  # the sphere is half full
+    assert 45 < quiet["LT-LPG-01"].item.value < 55  # the sphere is half full
     assert chlorine.source.startswith("modbus:127.0.0.1:")
-    bad = faulted["GD-CL2-01"].reading
+    bad = faulted["GD-CL2-01"].item
     assert bad.value is None  # NAMUR NE43 fault: bad quality, never 0 ppm

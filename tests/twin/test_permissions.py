@@ -62,6 +62,7 @@ def _concrete(path: str) -> str:
         "collection_id": "zones",
         "feature_id": "demo:no-such",
         "alarm_id": "999999999",
+        "tag": "no-such-tag",
         "username": "nobody",
     }
     return re.sub(r"\{(\w+)\}", lambda m: samples[m.group(1)], path)

@@ -27,6 +27,8 @@ class Alarm(Base):
         ForeignKey("sensors.id", ondelete="SET NULL"), index=True
     )
     zone_code: Mapped[str | None] = mapped_column(String(64))
+    # The person's tag, for alarms about people (entry, man-down, SOS).
+    tag_code: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     priority: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

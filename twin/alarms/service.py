@@ -26,6 +26,10 @@ MESSAGES = {
     "rate": "变化率过快 / rate of change",
     "stale": "数据中断 / no data",
     "flood": "区域多点报警 / alarm flood",
+    "sos": "人员求救 / SOS",
+    "man_down": "人员静止 / man down",
+    "entry": "闯入限制区域 / restricted-zone entry",
+    "crowding": "区域超员 / too many people",
 }
 
 
@@ -49,6 +53,7 @@ def as_dict(alarm: Alarm, sensor_code: str | None = None) -> dict[str, Any]:
         "priority": alarm.priority,
         "sensor": sensor_code,
         "zone": alarm.zone_code,
+        "tag": alarm.tag_code,
         "message": alarm.message,
         "value": alarm.value,
         "peak_value": alarm.peak_value,
@@ -162,6 +167,66 @@ def apply(
                 {"sensor": ref.sensor_code, "value": t.value},
             )
             changed.append(cleared)
+    return changed
+
+
+def apply_people(
+    session: Session, site_id: int, site_code: str, events: list[Any], rules: AlarmRules
+) -> list[Alarm]:
+    """Write geofence transitions (entry, crowding, man_down, sos) as alarms."""
+    changed: list[Alarm] = []
+    for e in events:
+        if e.action == "raise":
+            alarm = Alarm(
+                site_id=site_id,
+                sensor_id=None,
+                zone_code=e.zone,
+                tag_code=e.tag,
+                kind=e.kind,
+                priority=rules.priorities.get(e.kind, 2),
+                active=True,
+                acked=False,
+                closed=False,
+                raised_utc=e.ts_utc,
+                value=e.value,
+                peak_value=e.value,
+                setpoint=None,
+                rule_version=rules.version,
+                message=MESSAGES[e.kind],
+                escalation_level=0,
+            )
+            session.add(alarm)
+            session.flush()
+            _event(
+                session,
+                alarm,
+                "raised",
+                ENGINE_ACTOR,
+                e.ts_utc,
+                site_code,
+                {"zone": e.zone, "tag": e.tag, "value": e.value},
+            )
+            changed.append(alarm)
+            continue
+        query = select(Alarm).where(
+            Alarm.site_id == site_id, Alarm.kind == e.kind, Alarm.active, Alarm.drill_id.is_(None)
+        )
+        if e.tag is not None:
+            query = query.where(Alarm.tag_code == e.tag)
+        if e.zone is not None:
+            query = query.where(Alarm.zone_code == e.zone)
+        for alarm in session.scalars(query):
+            alarm.active, alarm.cleared_utc = False, e.ts_utc
+            _event(
+                session,
+                alarm,
+                "cleared",
+                ENGINE_ACTOR,
+                e.ts_utc,
+                site_code,
+                {"zone": e.zone, "tag": e.tag, "value": e.value},
+            )
+            changed.append(alarm)
     return changed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
@@ -15,6 +16,7 @@ from twin.db import session_scope
 from twin.deps import MetricsRead
 from twin.errors import TwinError
 from twin.live.metrics import CONTENT_TYPE, render
+from twin.people import service as people
 from twin.readings import service as readings
 from twin.sites.service import get_site
 
@@ -35,11 +37,14 @@ def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
     with session_scope(factory) as session:
         site = get_site(session, site_code)
         active = alarms.list_alarms(session, site, state="active")
+        now = datetime.now(UTC)
         return {
             "type": "snapshot",
             "site": site_code,
             "sensors": readings.sensors_with_latest(session, site),
             "alarms": [alarms.as_dict(a, code) for a, code in active],
+            "headcount": people.headcount(session, site, now),
+            "positions": people.latest_positions(session, site, now),
         }
 
 

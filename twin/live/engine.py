@@ -18,12 +18,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from devices.values import Quality, Reading
+from devices.mqtt.payloads import PositionReport
+from devices.values import Quality, RangeEpoch, Reading
 from twin.alarms import service as alarms
 from twin.alarms.rules import AlarmRules, Transition
 from twin.db import session_scope
 from twin.live.bus import Bus
 from twin.live.registry import LiveSensor, SensorRegistry
+from twin.people.live import PeopleTracker
 from twin.readings import store
 
 log = logging.getLogger("twin.live")
@@ -40,9 +42,9 @@ RETRY_FIRST_S, RETRY_MAX_S = 0.5, 10.0
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """A reading plus how to acknowledge the message that carried it (None: no ack)."""
+    """A reading or a position plus how to acknowledge the message that carried it."""
 
-    reading: Reading
+    item: Reading | PositionReport | RangeEpoch
     ack: Callable[[], None] | None = None
 
 
@@ -51,6 +53,7 @@ class LiveEngine:
         self.factory, self.rules, self.bus = factory, rules, bus
         self.queue: asyncio.Queue[Envelope] = asyncio.Queue()
         self.registry = SensorRegistry()
+        self.people = PeopleTracker(rules)
         self.counters: Counter[str] = Counter()
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
@@ -112,6 +115,7 @@ class LiveEngine:
     def _refresh(self, session: Session, force: bool = False) -> None:
         if force or time.monotonic() - self._loaded_at > REGISTRY_REFRESH_S:
             self.registry.load(session)
+            self.people.load(session)
             self._loaded_at = time.monotonic()
 
     def _resolve(self, session: Session, reading: Reading) -> LiveSensor | None:
@@ -143,12 +147,16 @@ class LiveEngine:
         with session_scope(self.factory) as session:
             self._refresh(session)
             resolved: list[tuple[LiveSensor, Reading]] = []
+            people: list[PositionReport | RangeEpoch] = []
             for envelope in batch:
-                sensor = self._resolve(session, envelope.reading)
+                if not isinstance(envelope.item, Reading):
+                    people.append(envelope.item)
+                    continue
+                sensor = self._resolve(session, envelope.item)
                 if sensor is None:
                     self.counters["unknown_sensor"] += 1
                     continue
-                resolved.append((sensor, self._checked(sensor, envelope.reading)))
+                resolved.append((sensor, self._checked(sensor, envelope.item)))
             rows = [
                 store.Row(s.ref.sensor_id, r.ts_utc, r.value, str(r.quality), r.seq, r.source)
                 for s, r in resolved
@@ -157,6 +165,8 @@ class LiveEngine:
             self.counters["stored"] += len(new)
             self.counters["duplicates"] += len(rows) - len(new)
             events = self._evaluate(session, resolved, new)
+            if people:
+                events += self.people.handle(session, people)
         return events
 
     def _evaluate(

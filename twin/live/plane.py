@@ -10,9 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from devices.mqtt.client import Ack, MqttIngest
+from devices.mqtt.client import Ack, Item, MqttIngest
 from devices.simulators.plant_mqtt import PlantSimulator, SimSensor
-from devices.values import Reading
 from twin.alarms.rules import load_rules
 from twin.config import Settings
 from twin.db import session_scope
@@ -49,8 +48,8 @@ class LivePlane:
         loop = asyncio.get_running_loop()
         queue = self.engine.queue
 
-        def sink(reading: Reading, ack: Ack | None) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, Envelope(reading, ack))
+        def sink(item: Item, ack: Ack | None) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, Envelope(item, ack))
 
         self.ingest = MqttIngest(
             self.mqtt_url,

@@ -21,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Upgrade schema."""
+    op.add_column("alarms", sa.Column("tag_code", sa.String(length=64), nullable=True))
     op.create_table(
         "tags",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -104,6 +105,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_column("alarms", "tag_code")
     op.drop_column("sites", "people_outside_500m")
     op.drop_geospatial_table("positions")
     op.drop_geospatial_index(
