@@ -54,6 +54,7 @@ class LiveEngine:
         self.queue: asyncio.Queue[Envelope] = asyncio.Queue()
         self.registry = SensorRegistry()
         self.people = PeopleTracker(rules)
+        self.oldest_new_ts: datetime | None = None
         self.counters: Counter[str] = Counter()
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
@@ -162,6 +163,11 @@ class LiveEngine:
                 for s, r in resolved
             ]
             new = store.write(session.connection(), rows)
+            if new:
+                oldest = min(ts for _, ts in new)
+                # Late readings (a gateway flushing its buffer) tell the rollup how far
+                # back to recompute.
+                self.oldest_new_ts = min(self.oldest_new_ts or oldest, oldest)
             self.counters["stored"] += len(new)
             self.counters["duplicates"] += len(rows) - len(new)
             events = self._evaluate(session, resolved, new)

@@ -20,11 +20,12 @@ from twin.live.bus import Bus
 from twin.live.engine import Envelope, LiveEngine
 from twin.live.modbus_site import DEMO_DEVICES, ModbusIngress, SiteDevices, load_site_devices
 from twin.plant.models import Sensor
-from twin.readings import store
+from twin.readings import maintenance, store
 from twin.sites.service import get_site
 
 log = logging.getLogger("twin.live")
 DEMO_SITE = "demo"
+MAINTENANCE_EVERY_S = 60.0
 RULES = Path(__file__).resolve().parents[2] / "data" / "rules" / "alarm_engine.yaml"
 
 
@@ -73,8 +74,32 @@ class LivePlane:
         self.tasks = [
             asyncio.create_task(self.engine.run(), name="live-engine"),
             asyncio.create_task(self.engine.sweep_stale(), name="stale-sweep"),
+            asyncio.create_task(self._maintain(), name="maintenance"),
         ]
         log.info("live data plane on %s", self.mqtt_url)
+
+    async def _maintain(self, period_s: float = MAINTENANCE_EVERY_S) -> None:
+        """Rollups and retention in the background (idempotent, so several workers may)."""
+        while True:
+            try:
+                report = await asyncio.to_thread(self._maintain_once)
+                if report.dropped_partitions:
+                    log.info("retention dropped %s", ", ".join(report.dropped_partitions))
+            except Exception:
+                log.exception("maintenance failed; retrying next period")
+            await asyncio.sleep(period_s)
+
+    def _maintain_once(self) -> maintenance.MaintenanceReport:
+        since, self.engine.oldest_new_ts = self.engine.oldest_new_ts, None
+        with session_scope(self.factory) as session:
+            conn = session.connection()
+            store.ensure_partitions_ahead(conn)
+            return maintenance.maintain(
+                conn,
+                self.settings.raw_retention_days,
+                self.settings.rollup_retention_days,
+                since=since,
+            )
 
     def _devices(self, path: Path) -> SiteDevices:
         with session_scope(self.factory) as session:
