@@ -98,7 +98,6 @@ def session_factory(connection: Connection) -> sessionmaker[Session]:
         bind=connection,
         join_transaction_mode="create_savepoint",
         expire_on_commit=False,
-        autoflush=False,
     )
 
 

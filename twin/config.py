@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     ogc_default_limit: int = 100
     ogc_max_limit: int = 10_000
     import_max_bytes: int = 200 * 1024 * 1024
+    # Alarm notifications: level 0 on raise, then one level per escalation step.
+    notify_webhook_url: str | None = None
+    escalation_webhook_urls: list[str] = []
     # Raw readings and positions are kept this many days; one-minute rollups far longer.
     raw_retention_days: int = 30
     rollup_retention_days: int = 730

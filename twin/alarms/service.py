@@ -393,3 +393,36 @@ def list_alarms(
     elif state is not None:
         raise ValidationFailed(f"state must be active, shelved or one of {', '.join(STATES)}")
     return [(alarm, code) for alarm, code in session.execute(query)]
+
+
+def due_for_escalation(session: Session, rules: AlarmRules, now: datetime) -> list[Alarm]:
+    """Real alarms still unacknowledged past their next escalation time, now escalated."""
+    out = []
+    candidates = session.scalars(
+        select(Alarm).where(
+            Alarm.active,
+            ~Alarm.acked,
+            ~Alarm.closed,
+            Alarm.drill_id.is_(None),
+            Alarm.parent_id.is_(None),
+            (Alarm.shelved_until.is_(None)) | (Alarm.shelved_until < now),
+            Alarm.escalation_level < len(rules.escalation_after_min),
+        )
+    )
+    site_codes = {s.id: s.code for s in session.scalars(select(Site))}
+    for alarm in candidates:
+        after = timedelta(minutes=rules.escalation_after_min[alarm.escalation_level])
+        if now - alarm.raised_utc >= after:
+            alarm.escalation_level += 1
+            _event(
+                session,
+                alarm,
+                "escalated",
+                ENGINE_ACTOR,
+                now,
+                site_codes.get(alarm.site_id, ""),
+                {"level": alarm.escalation_level},
+            )
+            out.append(alarm)
+    session.flush()
+    return out

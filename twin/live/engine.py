@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from devices.mqtt.payloads import PositionReport
 from devices.values import Quality, RangeEpoch, Reading
 from twin.alarms import service as alarms
+from twin.alarms.notify import Notifier
 from twin.alarms.rules import AlarmRules, Transition
 from twin.db import session_scope
 from twin.live.bus import Bus
@@ -49,8 +50,14 @@ class Envelope:
 
 
 class LiveEngine:
-    def __init__(self, factory: sessionmaker[Session], rules: AlarmRules, bus: Bus) -> None:
-        self.factory, self.rules, self.bus = factory, rules, bus
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        rules: AlarmRules,
+        bus: Bus,
+        notifier: Notifier | None = None,
+    ) -> None:
+        self.factory, self.rules, self.bus, self.notifier = factory, rules, bus, notifier
         self.queue: asyncio.Queue[Envelope] = asyncio.Queue()
         self.registry = SensorRegistry()
         self.people = PeopleTracker(rules)
@@ -80,7 +87,7 @@ class LiveEngine:
                 if envelope.ack is not None:
                     envelope.ack()
             for site, event in events:
-                self.bus.publish(site, event)
+                self._publish(site, event)
 
     async def sweep_stale(self, period_s: float = 1.0) -> None:
         """Raise stale alarms for sensors that went quiet (runs beside :meth:`run`)."""
@@ -93,7 +100,19 @@ class LiveEngine:
                 log.exception("stale sweep failed")
                 continue
             for site, event in events:
-                self.bus.publish(site, event)
+                self._publish(site, event)
+
+    def _publish(self, site: str, event: dict[str, Any]) -> None:
+        self.bus.publish(site, event)
+        alarm = event.get("alarm") if event["type"] == "alarm" else None
+        if (
+            self.notifier is not None
+            and alarm is not None
+            and alarm["state"] == "raised"
+            and alarm["parent_id"] is None
+            and alarm["drill_id"] is None
+        ):
+            self.notifier.notify(0, {"site": site, **alarm})
 
     async def _next_batch(self) -> list[Envelope]:
         batch = [await self.queue.get()]

@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from devices.mqtt.client import Ack, Item, MqttIngest
 from devices.simulators.plant_mqtt import PlantSimulator, SimSensor
+from twin.alarms import service as alarm_service
+from twin.alarms.notify import Notifier, WebhookChannel
 from twin.alarms.rules import load_rules
 from twin.config import Settings
 from twin.db import session_scope
@@ -21,10 +25,12 @@ from twin.live.engine import Envelope, LiveEngine
 from twin.live.modbus_site import DEMO_DEVICES, ModbusIngress, SiteDevices, load_site_devices
 from twin.plant.models import Sensor
 from twin.readings import maintenance, store
+from twin.sites.models import Site
 from twin.sites.service import get_site
 
 log = logging.getLogger("twin.live")
 DEMO_SITE = "demo"
+ESCALATION_CHECK_S = 15.0
 MAINTENANCE_EVERY_S = 60.0
 RULES = Path(__file__).resolve().parents[2] / "data" / "rules" / "alarm_engine.yaml"
 
@@ -32,7 +38,9 @@ RULES = Path(__file__).resolve().parents[2] / "data" / "rules" / "alarm_engine.y
 class LivePlane:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], bus: Bus) -> None:
         self.settings, self.factory, self.bus = settings, factory, bus
-        self.engine = LiveEngine(factory, load_rules(RULES), bus)
+        urls = [settings.notify_webhook_url, *settings.escalation_webhook_urls]
+        self.notifier = Notifier([[WebhookChannel(u)] if u else [] for u in urls])
+        self.engine = LiveEngine(factory, load_rules(RULES), bus, self.notifier)
         self.broker: PrivateBroker | None = None
         self.ingest: MqttIngest | None = None
         self.tasks: list[asyncio.Task[None]] = []
@@ -75,6 +83,8 @@ class LivePlane:
             asyncio.create_task(self.engine.run(), name="live-engine"),
             asyncio.create_task(self.engine.sweep_stale(), name="stale-sweep"),
             asyncio.create_task(self._maintain(), name="maintenance"),
+            asyncio.create_task(self.notifier.run(), name="notifier"),
+            asyncio.create_task(self._escalate(), name="escalation"),
         ]
         log.info("live data plane on %s", self.mqtt_url)
 
@@ -88,6 +98,28 @@ class LivePlane:
             except Exception:
                 log.exception("maintenance failed; retrying next period")
             await asyncio.sleep(period_s)
+
+    async def _escalate(self, period_s: float = ESCALATION_CHECK_S) -> None:
+        """Notify the next level about alarms nobody acknowledged in time."""
+        while True:
+            await asyncio.sleep(period_s)
+            try:
+                escalated = await asyncio.to_thread(self._escalate_once)
+            except Exception:
+                log.exception("escalation check failed")
+                continue
+            for level, site, payload in escalated:
+                self.notifier.notify(level, {"site": site, "escalated": True, **payload})
+
+    def _escalate_once(self) -> list[tuple[int, str, dict[str, Any]]]:
+        with session_scope(self.factory) as session:
+            sites = {s.id: s.code for s in session.scalars(select(Site))}
+            return [
+                (a.escalation_level, sites[a.site_id], alarm_service.as_dict(a))
+                for a in alarm_service.due_for_escalation(
+                    session, self.engine.rules, datetime.now(UTC)
+                )
+            ]
 
     def _maintain_once(self) -> maintenance.MaintenanceReport:
         since, self.engine.oldest_new_ts = self.engine.oldest_new_ts, None
