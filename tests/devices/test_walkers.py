@@ -12,8 +12,10 @@ from shapely import MultiLineString
 
 from devices.mqtt.payloads import PositionReport, parse_message
 from devices.simulators.walkers import (
+    MAN_DOWN_EVERY_S,
     MAN_DOWN_LASTS_S,
     PAUSE_RANGE_S,
+    SOS_EVERY_S,
     SPEED_RANGE_M_S,
     Edge,
     WalkerSimulator,
@@ -44,10 +46,19 @@ def grid() -> list[Edge]:
     return edges
 
 
-def _sim(seed: int = 1, **kwargs: float) -> WalkerSimulator:
+def _sim(
+    seed: int = 1, man_down_every_s: float = MAN_DOWN_EVERY_S, sos_every_s: float = SOS_EVERY_S
+) -> WalkerSimulator:
     # Port 1 never answers: the simulator only connects when started, and is not here.
     return WalkerSimulator(
-        "mqtt://127.0.0.1:1", "demo", grid(), PEOPLE, seed=seed, work_spots=SPOTS, **kwargs
+        "mqtt://127.0.0.1:1",
+        "demo",
+        grid(),
+        PEOPLE,
+        seed=seed,
+        work_spots=SPOTS,
+        man_down_every_s=man_down_every_s,
+        sos_every_s=sos_every_s,
     )
 
 
@@ -177,7 +188,7 @@ def test_a_forced_sos_is_sent_exactly_once() -> None:
 
 
 def test_man_down_and_sos_happen_on_their_own_now_and_then() -> None:
-    sim = _sim(sos_every_s=1800.0)
+    sim = _sim(sos_every_s=900.0)
     downs = sos = 0
     was_down = False
     for k in range(3 * 1800):  # three hours
@@ -188,4 +199,4 @@ def test_man_down_and_sos_happen_on_their_own_now_and_then() -> None:
         downs += bool(down) and not was_down
         was_down = bool(down)
     assert 3 <= downs <= 15  # about one per 20 minutes
-    assert 1 <= sos <= 15  # about one per 30 minutes here
+    assert 1 <= sos <= 30  # about one per 15 minutes here

@@ -100,6 +100,41 @@ def _event(
     )
 
 
+def _raise(
+    session: Session,
+    rules: AlarmRules,
+    site_code: str,
+    detail: dict[str, Any],
+    *,
+    site_id: int,
+    kind: str,
+    ts: datetime,
+    value: float | None,
+    rule_version: str | None = None,
+    **fields: Any,
+) -> Alarm:
+    """A new, active, unacknowledged alarm with its ``raised`` event."""
+    alarm = Alarm(
+        site_id=site_id,
+        kind=kind,
+        priority=rules.priorities.get(kind, 2),
+        active=True,
+        acked=False,
+        closed=False,
+        raised_utc=ts,
+        value=value,
+        peak_value=value,
+        rule_version=rule_version or rules.version,
+        message=MESSAGES[kind],
+        escalation_level=0,
+        **fields,
+    )
+    session.add(alarm)
+    session.flush()
+    _event(session, alarm, "raised", ENGINE_ACTOR, ts, site_code, detail)
+    return alarm
+
+
 def apply(
     session: Session,
     ref: SensorRef,
@@ -111,34 +146,20 @@ def apply(
     changed: list[Alarm] = []
     for t in transitions:
         if t.action == "raise":
-            alarm = Alarm(
-                site_id=ref.site_id,
-                sensor_id=ref.sensor_id,
-                zone_code=ref.zone_code,
-                kind=t.kind,
-                priority=rules.priorities.get(t.kind, 3),
-                active=True,
-                acked=False,
-                closed=False,
-                raised_utc=t.ts_utc,
-                value=t.value,
-                peak_value=t.value,
-                setpoint=t.setpoint,
-                drill_id=drill_id,
-                rule_version=f"{rules.version}; {ref.setpoint_rule or 'sensor set points'}",
-                message=MESSAGES[t.kind],
-                escalation_level=0,
-            )
-            session.add(alarm)
-            session.flush()
-            _event(
+            alarm = _raise(
                 session,
-                alarm,
-                "raised",
-                ENGINE_ACTOR,
-                t.ts_utc,
+                rules,
                 ref.site_code,
                 {"sensor": ref.sensor_code, "value": t.value, "setpoint": t.setpoint},
+                site_id=ref.site_id,
+                kind=t.kind,
+                ts=t.ts_utc,
+                value=t.value,
+                rule_version=f"{rules.version}; {ref.setpoint_rule or 'sensor set points'}",
+                sensor_id=ref.sensor_id,
+                zone_code=ref.zone_code,
+                setpoint=t.setpoint,
+                drill_id=drill_id,
             )
             changed.append(alarm)
             if t.kind in DETECTOR_KINDS and ref.zone_code:
@@ -177,34 +198,17 @@ def apply_people(
     changed: list[Alarm] = []
     for e in events:
         if e.action == "raise":
-            alarm = Alarm(
-                site_id=site_id,
-                sensor_id=None,
-                zone_code=e.zone,
-                tag_code=e.tag,
-                kind=e.kind,
-                priority=rules.priorities.get(e.kind, 2),
-                active=True,
-                acked=False,
-                closed=False,
-                raised_utc=e.ts_utc,
-                value=e.value,
-                peak_value=e.value,
-                setpoint=None,
-                rule_version=rules.version,
-                message=MESSAGES[e.kind],
-                escalation_level=0,
-            )
-            session.add(alarm)
-            session.flush()
-            _event(
+            alarm = _raise(
                 session,
-                alarm,
-                "raised",
-                ENGINE_ACTOR,
-                e.ts_utc,
+                rules,
                 site_code,
                 {"zone": e.zone, "tag": e.tag, "value": e.value},
+                site_id=site_id,
+                kind=e.kind,
+                ts=e.ts_utc,
+                value=e.value,
+                zone_code=e.zone,
+                tag_code=e.tag,
             )
             changed.append(alarm)
             continue
@@ -257,41 +261,23 @@ def _flood_parent(
     )
     created = parent is None
     if parent is None:
-        parent = Alarm(
+        parent = _raise(
+            session,
+            rules,
+            ref.site_code,
+            {"zone": ref.zone_code, "detectors": sensors},
             site_id=ref.site_id,
-            sensor_id=None,
-            zone_code=ref.zone_code,
             kind="flood",
-            priority=rules.priorities.get("flood", 1),
-            active=True,
-            acked=False,
-            closed=False,
-            raised_utc=ts,
+            ts=ts,
             value=float(sensors),
-            peak_value=float(sensors),
+            zone_code=ref.zone_code,
             setpoint=float(rules.flood_min_detectors),
-            rule_version=rules.version,
-            message=MESSAGES["flood"],
-            escalation_level=0,
             drill_id=drill_id,
         )
-        session.add(parent)
-        session.flush()
     children = session.scalars(select(Alarm).where(*same_zone, Alarm.parent_id.is_(None)))
     for child in children:
         child.parent_id = parent.id
-    if created:
-        _event(
-            session,
-            parent,
-            "raised",
-            ENGINE_ACTOR,
-            ts,
-            ref.site_code,
-            {"zone": ref.zone_code, "detectors": sensors},
-        )
-        return parent
-    return None
+    return parent if created else None
 
 
 def get_alarm(session: Session, site: Site, alarm_id: int) -> Alarm:

@@ -20,6 +20,8 @@ STILL_RADIUS_M = 1.5
 STILL_FOR = timedelta(minutes=3)
 # People whose positions are older than this are no longer counted anywhere.
 PRESENCE_TIMEOUT = timedelta(seconds=60)
+# A tag repeats its SOS flag for a few messages; presses further apart are new calls.
+SOS_DEBOUNCE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class _Person:
     zones: frozenset[str] = frozenset()
     still_since: tuple[float, float, datetime] | None = None
     down: bool = False
-    sos: bool = False
+    sos_at: datetime | None = None
 
 
 @dataclass
@@ -82,6 +84,8 @@ class SiteFences:
         self, tag: str, person_kind: str, ts: datetime, x: float, y: float, sos: bool = False
     ) -> list[PersonEvent]:
         person = self.people.setdefault(tag, _Person(person_kind))
+        person.kind = person_kind  # a tag may be reissued to someone else
+        previous = person.ts
         out: list[PersonEvent] = []
         here = Point(x, y)
         inside = frozenset(f.code for f in self.fences if f.area.covers(here))
@@ -93,10 +97,15 @@ class SiteFences:
             ):
                 out.append(PersonEvent("raise", "entry", ts, fence.code, tag))
         person.x, person.y, person.ts, person.zones = x, y, ts, inside
+        if previous is not None and ts - previous > STILL_FOR:
+            # Unheard for longer than the man-down window: whether the person moved in
+            # between is unknown, so the stillness clock restarts instead of firing at once.
+            person.still_since = None
         out += self._stillness(person, tag, ts)
-        if sos and not person.sos:
+        if sos and (person.sos_at is None or ts - person.sos_at > SOS_DEBOUNCE):
             out.append(PersonEvent("raise", "sos", ts, next(iter(sorted(inside)), None), tag))
-        person.sos = person.sos or sos
+        if sos:
+            person.sos_at = ts
         out += self._crowding(ts)
         return out
 
@@ -122,7 +131,7 @@ class SiteFences:
     def headcount(self, now: datetime) -> dict[str, int]:
         counts: dict[str, int] = {f.code: 0 for f in self.fences}
         for person in self.people.values():
-            if person.ts is not None and now - person.ts <= PRESENCE_TIMEOUT:
+            if person.ts is not None and now - person.ts < PRESENCE_TIMEOUT:
                 for zone in person.zones:
                     counts[zone] += 1
         return counts
