@@ -48,7 +48,10 @@ def test_a_non_employee_entering_a_restricted_zone_raises_one_entry(kind: str) -
     # Walking about inside is no new entry.
     assert site.update("V-1", kind, at(20), 15.0, 10.0) == []
     assert site.update("V-1", kind, at(30), 15.0, 16.0) == []
-    assert site.update("V-1", kind, at(40), *OUTSIDE) == []
+    # Leaving clears the entry alarm (it stays to be acknowledged and closed).
+    assert site.update("V-1", kind, at(40), *OUTSIDE) == [
+        PersonEvent("clear", "entry", at(40), "Z-TF", "V-1")
+    ]
     assert site.update("V-1", kind, at(50), *INSIDE) == [
         PersonEvent("raise", "entry", at(50), "Z-TF", "V-1")
     ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
 from sqlalchemy.orm import Session
 
 from twin.auth import service as auth_service
 from twin.auth.permissions import ROLES
 from twin.demo.datafiles import DATA_DIR
 from twin.errors import NotFound
+from twin.people import service as people
 from twin.sites import service as sites
 from twin.sites.schemas import SiteIn
 from twin.transfer.service import ImportReport, import_file
@@ -40,3 +42,16 @@ def ensure_demo_users(session: Session, password: str) -> list[str]:
         for role in ROLES
         if auth_service.ensure_user(session, DEMO_ACTOR, role, role, password)
     ]
+
+
+def ensure_demo_people(session: Session) -> list[str]:
+    """Issue the demo's positioning tags (``data/demo/people.yaml``) that are missing."""
+    site = sites.get_site(session, "demo")
+    have = {t.code for t in people.list_tags(session, site)}
+    spec = yaml.safe_load((DEMO / "people.yaml").read_text(encoding="utf-8"))
+    created = []
+    for tag in spec["tags"]:
+        if tag["code"] not in have:
+            people.create_tag(session, site, DEMO_ACTOR, {"technology": "uwb", **tag})
+            created.append(tag["code"])
+    return created

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from devices.mqtt.client import Ack, Item, MqttIngest
 from devices.simulators.plant_mqtt import PlantSimulator, SimSensor
+from devices.simulators.walkers import WalkerSimulator
 from twin.alarms import service as alarm_service
 from twin.alarms.notify import Notifier, WebhookChannel
 from twin.alarms.rules import load_rules
@@ -23,6 +24,7 @@ from twin.embedded.mosquitto import PrivateBroker, resolve_broker
 from twin.live.bus import Bus
 from twin.live.engine import Envelope, LiveEngine
 from twin.live.modbus_site import DEMO_DEVICES, ModbusIngress, SiteDevices, load_site_devices
+from twin.people import service as people_service
 from twin.plant.models import Sensor
 from twin.readings import maintenance, store
 from twin.sites.models import Site
@@ -32,6 +34,18 @@ log = logging.getLogger("twin.live")
 DEMO_SITE = "demo"
 ESCALATION_CHECK_S = 15.0
 MAINTENANCE_EVERY_S = 60.0
+_EDGES = text("""
+SELECT from_node, to_node, ST_X(a), ST_Y(a), ST_X(b), ST_Y(b), kind
+FROM (SELECT from_node, to_node, kind,
+             ST_Transform(ST_StartPoint(geom), :srid) AS a,
+             ST_Transform(ST_EndPoint(geom), :srid) AS b
+      FROM route_edges WHERE site_id = :site) AS e
+""")
+# People stop to work next to the equipment: its points, in metres.
+_SPOTS = text("""
+SELECT ST_X(ST_Transform(geom, :srid)), ST_Y(ST_Transform(geom, :srid))
+FROM equipment WHERE site_id = :site
+""")
 RULES = Path(__file__).resolve().parents[2] / "data" / "rules" / "alarm_engine.yaml"
 
 
@@ -45,6 +59,7 @@ class LivePlane:
         self.ingest: MqttIngest | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.simulator: PlantSimulator | None = None
+        self.walkers: WalkerSimulator | None = None
         self.modbus: ModbusIngress | None = None
         self.mqtt_url = ""
 
@@ -79,6 +94,9 @@ class LivePlane:
         if self.settings.simulate:
             self.simulator = await asyncio.to_thread(self._simulator, polled)
             self.simulator.start()
+            self.walkers = await asyncio.to_thread(self._walkers)
+            if self.walkers is not None:
+                self.walkers.start()
         self.tasks = [
             asyncio.create_task(self.engine.run(), name="live-engine"),
             asyncio.create_task(self.engine.sweep_stale(), name="stale-sweep"),
@@ -159,7 +177,28 @@ class LivePlane:
             ]
         return PlantSimulator(self.mqtt_url, DEMO_SITE, sensors)
 
+    def _walkers(self) -> WalkerSimulator | None:
+        """The demo's tagged people walking its route network (site metric CRS)."""
+        with session_scope(self.factory) as session:
+            site = get_site(session, DEMO_SITE)
+            edges = [
+                (a, b, (x1, y1), (x2, y2), kind)
+                for a, b, x1, y1, x2, y2, kind in session.execute(
+                    _EDGES, {"site": site.id, "srid": site.metric_srid}
+                )
+            ]
+            spots = [
+                (x, y)
+                for x, y in session.execute(_SPOTS, {"site": site.id, "srid": site.metric_srid})
+            ]
+            tags = [(t.code, t.person_kind) for t in people_service.list_tags(session, site)]
+        if not edges or not tags:
+            return None
+        return WalkerSimulator(self.mqtt_url, DEMO_SITE, edges, tags, work_spots=spots)
+
     async def stop(self) -> None:
+        if self.walkers is not None:
+            await asyncio.to_thread(self.walkers.stop)
         if self.simulator is not None:
             await asyncio.to_thread(self.simulator.stop)
         if self.modbus is not None:

@@ -96,6 +96,13 @@ class SiteFences:
                 and person.kind != "employee"
             ):
                 out.append(PersonEvent("raise", "entry", ts, fence.code, tag))
+        for fence in self.fences:
+            if (
+                fence.code in person.zones - inside
+                and fence.restricted
+                and person.kind != "employee"
+            ):
+                out.append(PersonEvent("clear", "entry", ts, fence.code, tag))
         person.x, person.y, person.ts, person.zones = x, y, ts, inside
         if previous is not None and ts - previous > STILL_FOR:
             # Unheard for longer than the man-down window: whether the person moved in
