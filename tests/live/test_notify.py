@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from tests.conftest import serving
 from tests.live.conftest import Publisher, epoch_ms, recent, token
 from twin.alarms.models import Alarm
+from twin.alarms.raising import due_for_escalation
 from twin.alarms.rules import load_rules
-from twin.alarms.service import due_for_escalation
 from twin.app import create_app
 from twin.config import Settings
 from twin.live.plane import RULES

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from twin.alarms import service
+from twin.alarms import raising, service
 from twin.alarms.models import Alarm, AlarmEvent
 from twin.alarms.rules import Transition, load_rules
 from twin.errors import Conflict, ValidationFailed
@@ -19,7 +19,7 @@ from twin.sites.models import Site
 RULES_ = load_rules(RULES)
 
 
-def _refs(session: Session, zone: str) -> tuple[Site, list[service.SensorRef]]:
+def _refs(session: Session, zone: str) -> tuple[Site, list[raising.SensorRef]]:
     site = session.scalars(select(Site).where(Site.code == "demo")).one()
     sensors = session.scalars(
         select(Sensor).where(
@@ -27,7 +27,7 @@ def _refs(session: Session, zone: str) -> tuple[Site, list[service.SensorRef]]:
         )
     ).all()
     return site, [
-        service.SensorRef(site.id, "demo", s.id, s.code, zone, s.setpoint_rule) for s in sensors
+        raising.SensorRef(site.id, "demo", s.id, s.code, zone, s.setpoint_rule) for s in sensors
     ]
 
 
@@ -37,7 +37,7 @@ def test_many_detectors_in_one_zone_make_one_parent_alarm(session: Session) -> N
     now = datetime.now(UTC)
     parents = []
     for i, ref in enumerate(refs[:4]):
-        changed = service.apply(
+        changed = raising.apply(
             session,
             ref,
             [Transition("raise", "high_1", now + timedelta(seconds=i), 30.0, 28.0)],
@@ -55,7 +55,7 @@ def test_many_detectors_in_one_zone_make_one_parent_alarm(session: Session) -> N
 def test_lifecycle_rules(session: Session) -> None:
     site, refs = _refs(session, "Z-TF1")
     now = datetime.now(UTC)
-    (alarm,) = service.apply(
+    (alarm,) = raising.apply(
         session, refs[0], [Transition("raise", "high_2", now, 60.0, 56.0)], RULES_
     )
     with pytest.raises(Conflict, match="still present"):
@@ -64,7 +64,7 @@ def test_lifecycle_rules(session: Session) -> None:
         service.shelve(session, site, alarm.id, "engineer", 0, "maintenance")
     service.acknowledge(session, site, alarm.id, "operator")
     assert alarm.state == "acknowledged" and alarm.acked_by == "operator"
-    service.apply(session, refs[0], [Transition("clear", "high_2", now, 1.0, 56.0)], RULES_)
+    raising.apply(session, refs[0], [Transition("clear", "high_2", now, 1.0, 56.0)], RULES_)
     assert alarm.state == "cleared"
     with pytest.raises(ValidationFailed, match="cause"):
         service.close(session, site, alarm.id, "engineer", " ", "fixed")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from devices.mqtt.payloads import PositionReport
 from devices.values import Quality, RangeEpoch, Reading
+from twin.alarms import raising
 from twin.alarms import service as alarms
 from twin.alarms.notify import Notifier
 from twin.alarms.rules import AlarmRules, Transition
@@ -224,7 +225,7 @@ class LiveEngine:
     ) -> list[tuple[str, dict[str, Any]]]:
         if not transitions:
             return []
-        changed = alarms.apply(session, sensor.ref, transitions, self.rules)
+        changed = raising.apply(session, sensor.ref, transitions, self.rules)
         self.counters["alarm_transitions"] += len(transitions)
         return [
             (

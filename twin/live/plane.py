@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from devices.mqtt.client import Ack, Item, MqttIngest
 from devices.simulators.plant_mqtt import PlantSimulator, SimSensor
 from devices.simulators.walkers import WalkerSimulator
+from twin.alarms import raising
 from twin.alarms import service as alarm_service
 from twin.alarms.notify import Notifier, WebhookChannel
 from twin.alarms.rules import load_rules
@@ -134,9 +135,7 @@ class LivePlane:
             sites = {s.id: s.code for s in session.scalars(select(Site))}
             return [
                 (a.escalation_level, sites[a.site_id], alarm_service.as_dict(a))
-                for a in alarm_service.due_for_escalation(
-                    session, self.engine.rules, datetime.now(UTC)
-                )
+                for a in raising.due_for_escalation(session, self.engine.rules, datetime.now(UTC))
             ]
 
     def _maintain_once(self) -> maintenance.MaintenanceReport:

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from twin.alarms.models import Alarm
+from twin.alarms.raising import SensorRef
 from twin.alarms.rules import SensorConditions, SetPoints
-from twin.alarms.service import SensorRef
 from twin.plant.models import Sensor
 from twin.sites.models import Site
 

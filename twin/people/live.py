@@ -17,6 +17,7 @@ from devices.mqtt.payloads import PositionReport
 from devices.positioning import BLE, UWB, TagTracker
 from devices.values import Position, RangeEpoch
 from gis.crs import transformer
+from twin.alarms import raising
 from twin.alarms import service as alarms
 from twin.alarms.rules import AlarmRules
 from twin.people.geofence import SiteFences
@@ -181,7 +182,7 @@ class PeopleTracker:
                 "floor": p.floor,
                 "accuracy_m": p.accuracy_m,
             }
-        changed = alarms.apply_people(session, site.site_id, code, person_events, self.rules)
+        changed = raising.apply_people(session, site.site_id, code, person_events, self.rules)
         now = max(p.ts_utc for p, _ in positions)
         return [
             (code, {"type": "positions", "tags": latest}),
