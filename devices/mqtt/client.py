@@ -18,7 +18,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from devices.mqtt.payloads import PayloadError, PositionReport, parse_message, topic_filters
+from devices.mqtt.payloads import (
+    DeviceStatus,
+    PayloadError,
+    PositionReport,
+    parse_message,
+    topic_filters,
+)
 from devices.values import RangeEpoch, Reading
 
 __all__ = ["Ack", "Item", "MqttIngest"]
@@ -66,6 +72,7 @@ class MqttIngest:
         self.sink = sink
         self.filters = topic_filters(shared_group)
         self.counters: Counter[str] = Counter()
+        self.devices: dict[tuple[str, str], DeviceStatus] = {}
         self.connected = threading.Event()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
@@ -134,6 +141,11 @@ class MqttIngest:
         def ack() -> None:
             client.ack(mid, qos)
 
+        if isinstance(parsed, DeviceStatus):
+            self.devices[(parsed.site, parsed.device)] = parsed
+            self.counters["device_status"] += 1
+            client.ack(msg.mid, msg.qos)
+            return
         if not isinstance(parsed, list):
             self.counters["positions"] += 1
             self.sink(parsed, ack)

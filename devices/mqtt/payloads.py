@@ -21,7 +21,14 @@ from typing import Any
 
 from devices.values import Quality, RangeEpoch, Reading
 
-__all__ = ["PayloadError", "PositionReport", "parse_message", "parse_readings", "topic_filters"]
+__all__ = [
+    "DeviceStatus",
+    "PayloadError",
+    "PositionReport",
+    "parse_message",
+    "parse_readings",
+    "topic_filters",
+]
 
 # Device clocks drift; a timestamp further ahead than this is refused, not trusted.
 MAX_FUTURE_S = 300
@@ -33,6 +40,19 @@ class PayloadError(ValueError):
     """A message that breaks the contract; the text says how."""
 
 
+STATUS_FILTER = "twin/+/devices/+/status"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    """A device's retained online / offline state (its last will says offline)."""
+
+    site: str
+    device: str
+    state: str
+    ts_utc: datetime
+
+
 def topic_filters(shared_group: str | None = None) -> list[str]:
     """Subscriptions of the ingest client (MQTT 5 shared subscription when grouped)."""
     filters = [
@@ -42,8 +62,10 @@ def topic_filters(shared_group: str | None = None) -> list[str]:
         "twin/+/tags/+/ranges",
     ]
     if shared_group:
-        return [f"$share/{shared_group}/{f}" for f in filters]
-    return filters
+        filters = [f"$share/{shared_group}/{f}" for f in filters]
+    # Never shared: brokers do not deliver retained messages to shared subscriptions, and
+    # every worker should know every device's status.
+    return [*filters, STATUS_FILTER]
 
 
 def _timestamp(raw: Any) -> datetime:
@@ -194,7 +216,9 @@ def _ranges(site: str, tag: str, obj: Any) -> RangeEpoch:
     return RangeEpoch(site, tag, _timestamp(obj.get("ts")), tuple(pairs), technology)
 
 
-def parse_message(topic: str, payload: bytes) -> list[Reading] | PositionReport | RangeEpoch:
+def parse_message(
+    topic: str, payload: bytes
+) -> list[Reading] | PositionReport | RangeEpoch | DeviceStatus:
     """Whatever one message carries, by topic.
 
     Raises
@@ -203,6 +227,11 @@ def parse_message(topic: str, payload: bytes) -> list[Reading] | PositionReport 
         When the topic or the payload breaks the contract.
     """
     parts = topic.split("/")
+    if len(parts) == 5 and parts[0] == "twin" and parts[2] == "devices" and parts[4] == "status":
+        state = payload.decode("utf-8", "replace").strip().strip('"').lower()
+        if state not in ("online", "offline"):
+            raise PayloadError("device status must be online or offline")
+        return DeviceStatus(parts[1], parts[3], state, datetime.now(UTC))
     if len(parts) == 5 and parts[0] == "twin" and parts[2] == "tags" and parts[1] and parts[3]:
         try:
             doc = json.loads(payload)

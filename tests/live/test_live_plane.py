@@ -137,6 +137,13 @@ def test_malformed_messages_are_counted_and_the_service_stays_healthy(
         assert ingest.counters["malformed"] == 1000
         assert httpx.get(f"{url}/healthz").status_code == 200
         admin = {"Authorization": f"Bearer {token(url, 'admin')}"}
+        publisher.send("twin/demo/devices/gw-7/status", None, raw=b"online")
+        assert _wait(
+            lambda: any(
+                d["device"] == "gw-7" and d["state"] == "online"
+                for d in httpx.get(f"{url}/api/v1/sites/demo/devices", headers=admin).json()
+            )
+        )
         scraped = httpx.get(f"{url}/api/v1/metrics", headers=admin).text
         assert 'twin_mqtt_messages_total{outcome="malformed"} 1000.0' in scraped
         assert httpx.get(f"{url}/api/v1/metrics").status_code == 401

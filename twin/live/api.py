@@ -13,7 +13,7 @@ from twin.alarms import service as alarms
 from twin.auth.permissions import allowed
 from twin.auth.service import principal_from_token
 from twin.db import session_scope
-from twin.deps import MetricsRead
+from twin.deps import MetricsRead, PlantRead
 from twin.errors import TwinError
 from twin.live.metrics import CONTENT_TYPE, render
 from twin.people import service as people
@@ -85,3 +85,41 @@ async def stream(websocket: WebSocket, site: str) -> None:
         bus.unsubscribe(sub)
         with contextlib.suppress(Exception):
             await websocket.close()
+
+
+@router.get("/sites/{site}/devices")
+def devices(site: str, request: Request, _: PlantRead) -> list[dict[str, Any]]:
+    """Field devices as this process sees them: MQTT status (retained, last will) and
+    Modbus polling state. Empty when the live plane is not running here."""
+    plane = getattr(request.app.state, "live", None)
+    if plane is None:
+        return []
+    out: list[dict[str, Any]] = []
+    if plane.ingest is not None:
+        out += [
+            {
+                "device": s.device,
+                "protocol": "mqtt",
+                "state": s.state,
+                "since": s.ts_utc.isoformat(),
+            }
+            for (site_code, _dev), s in sorted(plane.ingest.devices.items())
+            if site_code == site
+        ]
+    if (
+        plane.modbus is not None
+        and plane.modbus.poller is not None
+        and plane.modbus.devices.site == site
+    ):
+        for source, status in sorted(plane.modbus.poller.status.items()):
+            out.append(
+                {
+                    "device": source,
+                    "protocol": "modbus",
+                    "state": status.state.value,
+                    "last_error": status.last_error,
+                    "consecutive_failures": status.consecutive_failures,
+                    "last_ok_at": status.last_ok_at.isoformat() if status.last_ok_at else None,
+                }
+            )
+    return out
