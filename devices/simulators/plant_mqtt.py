@@ -9,17 +9,13 @@ status and a last will, as field gateways do.
 
 from __future__ import annotations
 
-import json
 import math
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urlparse
 
 import numpy as np
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+
+from devices.simulators.mqtt_device import SimulatedMqttDevice
 
 __all__ = ["PlantSimulator", "SimSensor"]
 
@@ -79,31 +75,21 @@ class PlantSimulator:
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.published = 0
-        parsed = urlparse(self.mqtt_url)
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"sim-gateway-{self.site}", protocol=mqtt.MQTTv5
+        self.device = SimulatedMqttDevice(
+            self.mqtt_url,
+            self.site,
+            "sim-gateway",
+            self.interval_s,
+            lambda now: [(f"twin/{self.site}/sensors", self.tick(now))],
         )
-        self.status_topic = f"twin/{self.site}/devices/sim-gateway/status"
-        self.client.will_set(self.status_topic, "offline", qos=1, retain=True)
-        self.client.connect_async(parsed.hostname or "127.0.0.1", parsed.port or 1883)
         for s in self.sensors:
             s.state = self._baseline(s)
 
     def start(self) -> None:
-        self.client.loop_start()
-        self._thread = threading.Thread(target=self._run, name="plant-sim", daemon=True)
-        self._thread.start()
+        self.device.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.client.publish(self.status_topic, "offline", qos=1, retain=True)
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.device.stop()
 
     def _baseline(self, s: SimSensor) -> float:
         if s.kind == "oxygen":
@@ -116,18 +102,6 @@ class PlantSimulator:
         if s.kind == "wind":
             return 3.0
         return s.range_min + s.span * 0.01
-
-    def _run(self) -> None:
-        published_online = False
-        while not self._stop.wait(self.interval_s):
-            if not self.client.is_connected():
-                continue
-            if not published_online:
-                self.client.publish(self.status_topic, "online", qos=1, retain=True)
-                published_online = True
-            batch = self.tick(time.time())
-            self.client.publish(f"twin/{self.site}/sensors", json.dumps(batch), qos=1)
-            self.published += len(batch)
 
     def tick(self, now: float) -> list[dict[str, object]]:
         """One interval's readings (also usable without a broker, for tests)."""

@@ -10,22 +10,18 @@ works without a broker, for tests.
 
 from __future__ import annotations
 
-import json
 import math
-import threading
-import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 import networkx as nx
 import numpy as np
-import paho.mqtt.client as mqtt
 import shapely
-from paho.mqtt.enums import CallbackAPIVersion
 from shapely import LineString, Point
+
+from devices.simulators.mqtt_device import SimulatedMqttDevice
 
 __all__ = ["WALKABLE_KINDS", "Edge", "Walker", "WalkerSimulator"]
 
@@ -195,30 +191,19 @@ class WalkerSimulator:
             self.walkers.append(Walker(tag, kind, speed, node, x, y))
         self._by_tag = {w.tag: w for w in self.walkers}
         self._last: float | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.published = 0
-        parsed = urlparse(self.mqtt_url)
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2, client_id=f"sim-walkers-{self.site}", protocol=mqtt.MQTTv5
+        self.device = SimulatedMqttDevice(
+            self.mqtt_url, self.site, "sim-walkers", self.interval_s, self.tick
         )
-        self.status_topic = f"twin/{self.site}/devices/sim-walkers/status"
-        self.client.will_set(self.status_topic, "offline", qos=1, retain=True)
-        self.client.on_connect = self._on_connect
-        self.client.connect_async(parsed.hostname or "127.0.0.1", parsed.port or 1883)
 
     def start(self) -> None:
-        self.client.loop_start()
-        self._thread = threading.Thread(target=self._run, name="walkers-sim", daemon=True)
-        self._thread.start()
+        self.device.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.client.publish(self.status_topic, "offline", qos=1, retain=True)
-        self.client.disconnect()
-        self.client.loop_stop()
+        self.device.stop()
+
+    @property
+    def status_topic(self) -> str:
+        return self.device.status_topic
 
     def force_man_down(self, tag: str) -> None:
         """Make ``tag`` stop moving for ``MAN_DOWN_LASTS_S`` from the next tick on."""
@@ -227,22 +212,6 @@ class WalkerSimulator:
     def force_sos(self, tag: str) -> None:
         """Make ``tag``'s next position carry ``"sos": true``."""
         self._by_tag[tag].sos_pending = True
-
-    def _on_connect(
-        self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
-    ) -> None:
-        # On every (re)connection: the broker published the last will if the link broke.
-        if not reason.is_failure:
-            client.publish(self.status_topic, "online", qos=1, retain=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            # Ticks are skipped while disconnected; the next one walks the whole gap.
-            if not self.client.is_connected():
-                continue
-            for topic, payload in self.tick(time.time()):
-                self.client.publish(topic, json.dumps(payload), qos=1)
-                self.published += 1
 
     def tick(self, now: float) -> list[tuple[str, dict[str, Any]]]:
         """Walk everyone up to ``now`` (epoch seconds); their positions as (topic, payload).
