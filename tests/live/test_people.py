@@ -104,3 +104,31 @@ def test_uwb_ranges_are_solved_into_a_position(live_url: str, publisher: Publish
     assert found
     x, y = transformer(4490, 4549).transform(found[0]["lon"], found[0]["lat"])
     assert math.dist((x, y), (inside.x, inside.y)) < 0.1
+
+
+def test_sos_and_man_down_over_mqtt(live_url: str, publisher: Publisher) -> None:
+    admin = token(live_url, "admin")
+    _, inside, _ = _restricted_zone(live_url, admin)
+    caller, still = _tag(live_url, admin, "employee"), _tag(live_url, admin, "employee")
+    t0 = epoch_ms(recent(400))
+    publisher.send(
+        f"twin/demo/tags/{caller}/position",
+        {"ts": t0, "x_m": inside.x, "y_m": inside.y, "sos": True},
+    )
+    # Standing still for more than three minutes of device time, reported every 20 s.
+    for k in range(12):
+        publisher.send(
+            f"twin/demo/tags/{still}/position",
+            {"ts": t0 + 20_000 * k, "x_m": inside.x + 3, "y_m": inside.y},
+        )
+
+    def raised(kind: str, tag: str) -> list[dict[str, Any]]:
+        return [
+            a
+            for a in _get(live_url, admin, "/alarms", state="active")
+            if a["kind"] == kind and a["tag"] == tag
+        ]
+
+    assert _until(lambda: raised("sos", caller))
+    down = _until(lambda: raised("man_down", still))
+    assert down and down[0]["value"] >= 180
