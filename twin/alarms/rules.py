@@ -75,6 +75,16 @@ class SensorConditions:
     # Any reading, good or bad, proves the device alive; staleness counts from here.
     last_seen: datetime | None = None
 
+    def clone(self) -> SensorConditions:
+        """A copy to roll back to when the batch that changes this state is not stored."""
+        return SensorConditions(
+            set(self.active),
+            dict(self.pending_since),
+            self.last_value,
+            self.last_ts,
+            self.last_seen,
+        )
+
     def evaluate(
         self, rules: AlarmRules, points: SetPoints, ts: datetime, value: float | None, quality: str
     ) -> list[Transition]:

@@ -12,7 +12,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from devices.values import Quality, RangeEpoch, Reading
 from twin.alarms import raising
 from twin.alarms import service as alarms
 from twin.alarms.notify import Notifier
-from twin.alarms.rules import AlarmRules, Transition
+from twin.alarms.rules import AlarmRules, SensorConditions, Transition
 from twin.db import session_scope
 from twin.live.bus import Bus
 from twin.live.registry import LiveSensor, SensorRegistry
@@ -40,6 +40,21 @@ BATCH_WAIT_S = 0.02
 REGISTRY_REFRESH_S = 10.0
 # Retry a batch the database refused after this long (doubling, capped).
 RETRY_FIRST_S, RETRY_MAX_S = 0.5, 10.0
+
+
+@dataclass
+class Undo:
+    """In-memory state as it was before a batch touched it, saved on first touch."""
+
+    sensors: dict[int, tuple[LiveSensor, SensorConditions]] = field(default_factory=dict)
+    sites: dict[str, Any] = field(default_factory=dict)
+
+    def roll_back(self, people: PeopleTracker) -> None:
+        for sensor, conditions in self.sensors.values():
+            sensor.conditions = conditions
+        for code, state in self.sites.items():
+            if code in people.sites:
+                people.sites[code].fences.restore(state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +180,24 @@ class LiveEngine:
         return reading
 
     def _process(self, batch: list[Envelope]) -> list[tuple[str, dict[str, Any]]]:
+        """Store and evaluate one batch; all of it, or none of it and no state changed.
+
+        The alarm and geofence state in memory is saved first and put back if the batch
+        fails, so the retry evaluates the same readings from the same state.
+        """
+        undo = Undo()
+        counts: Counter[str] = Counter()
+        try:
+            events = self._process_batch(batch, counts, undo)
+        except BaseException:
+            undo.roll_back(self.people)
+            raise
+        self.counters.update(counts)
+        return events
+
+    def _process_batch(
+        self, batch: list[Envelope], counts: Counter[str], undo: Undo
+    ) -> list[tuple[str, dict[str, Any]]]:
         with session_scope(self.factory) as session:
             self._refresh(session)
             resolved: list[tuple[LiveSensor, Reading]] = []
@@ -175,7 +208,7 @@ class LiveEngine:
                     continue
                 sensor = self._resolve(session, envelope.item)
                 if sensor is None:
-                    self.counters["unknown_sensor"] += 1
+                    counts["unknown_sensor"] += 1
                     continue
                 resolved.append((sensor, self._checked(sensor, envelope.item)))
             rows = [
@@ -188,11 +221,11 @@ class LiveEngine:
                 # Late readings (a gateway flushing its buffer) tell the rollup how far
                 # back to recompute.
                 self.oldest_new_ts = min(self.oldest_new_ts or oldest, oldest)
-            self.counters["stored"] += len(new)
-            self.counters["duplicates"] += len(rows) - len(new)
-            events = self._evaluate(session, resolved, new)
+            counts["stored"] += len(new)
+            counts["duplicates"] += len(rows) - len(new)
+            events = self._evaluate(session, resolved, new, undo)
             if people:
-                events += self.people.handle(session, people)
+                events += self.people.handle(session, people, undo.sites)
         return events
 
     def _evaluate(
@@ -200,12 +233,14 @@ class LiveEngine:
         session: Session,
         resolved: list[tuple[LiveSensor, Reading]],
         new: set[tuple[int, datetime]],
+        undo: Undo,
     ) -> list[tuple[str, dict[str, Any]]]:
         latest: dict[str, dict[str, dict[str, Any]]] = {}
         events: list[tuple[str, dict[str, Any]]] = []
         for sensor, reading in sorted(resolved, key=lambda p: p[1].ts_utc):
             if (sensor.ref.sensor_id, reading.ts_utc) not in new:
                 continue  # a redelivery: evaluated when it first arrived
+            undo.sensors.setdefault(sensor.ref.sensor_id, (sensor, sensor.conditions.clone()))
             transitions = sensor.conditions.evaluate(
                 self.rules, sensor.points, reading.ts_utc, reading.value, str(reading.quality)
             )

@@ -5,7 +5,7 @@ Pure and deterministic like the sensor alarm conditions: positions in, transitio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from shapely import Point
@@ -79,6 +79,13 @@ class SiteFences:
                 for code, geom, restricted, max_people in zones
             ]
         )
+
+    def save(self) -> tuple[dict[str, _Person], set[str]]:
+        """State to roll back to when the batch that changes it is not stored."""
+        return {tag: replace(p) for tag, p in self.people.items()}, set(self.crowded)
+
+    def restore(self, saved: tuple[dict[str, _Person], set[str]]) -> None:
+        self.people, self.crowded = saved
 
     def update(
         self, tag: str, person_kind: str, ts: datetime, x: float, y: float, sos: bool = False

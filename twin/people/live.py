@@ -100,8 +100,12 @@ class PeopleTracker:
             self.sites[code] = SitePeople(site_id, srid, tags, fences, trackers)
 
     def handle(
-        self, session: Session, items: list[PositionReport | RangeEpoch]
+        self,
+        session: Session,
+        items: list[PositionReport | RangeEpoch],
+        undo: dict[str, Any] | None = None,
     ) -> list[tuple[str, dict[str, Any]]]:
+        """Positions in, events out; ``undo`` receives each touched site's prior state."""
         rows: dict[str, list[tuple[Position, bool]]] = {}
         for item in sorted(items, key=lambda i: i.ts_utc):
             site = self._known(session, item.site, item.tag)
@@ -142,6 +146,8 @@ class PeopleTracker:
                 )
         events: list[tuple[str, dict[str, Any]]] = []
         for code, positions in rows.items():
+            if undo is not None:
+                undo.setdefault(code, self.sites[code].fences.save())
             events += self._store_and_evaluate(session, self.sites[code], code, positions)
         return events
 
