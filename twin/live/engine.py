@@ -106,9 +106,16 @@ class LiveEngine:
                 self._publish(site, event)
 
     async def sweep_stale(self, period_s: float = 1.0) -> None:
-        """Raise stale alarms for sensors that went quiet (runs beside :meth:`run`)."""
+        """Raise stale alarms for sensors that went quiet (runs beside :meth:`run`).
+
+        Skipped while more than a batch of readings waits: the engine then lags the
+        devices, and a sensor that did report would look silent (a false "no data" alarm).
+        """
         while True:
             await asyncio.sleep(period_s)
+            if self.queue.qsize() > BATCH_MAX:
+                self.counters["stale_sweeps_skipped"] += 1
+                continue
             try:
                 async with self._lock:
                     events = await asyncio.to_thread(self._stale, datetime.now(UTC))
@@ -235,7 +242,7 @@ class LiveEngine:
         new: set[tuple[int, datetime]],
         undo: Undo,
     ) -> list[tuple[str, dict[str, Any]]]:
-        latest: dict[str, dict[str, dict[str, Any]]] = {}
+        latest: dict[str, dict[str, Reading]] = {}
         events: list[tuple[str, dict[str, Any]]] = []
         for sensor, reading in sorted(resolved, key=lambda p: p[1].ts_utc):
             if (sensor.ref.sensor_id, reading.ts_utc) not in new:
@@ -245,14 +252,24 @@ class LiveEngine:
                 self.rules, sensor.points, reading.ts_utc, reading.value, str(reading.quality)
             )
             events += self._apply(session, sensor, transitions)
-            latest.setdefault(reading.site, {})[reading.sensor] = {
-                "ts": reading.ts_utc.isoformat(),
-                "value": reading.value,
-                "quality": str(reading.quality),
-            }
+            latest.setdefault(reading.site, {})[reading.sensor] = reading
         # Coalesced: one event per site per batch with the newest value of each sensor.
         return [
-            (site, {"type": "readings", "sensors": values}) for site, values in latest.items()
+            (
+                site,
+                {
+                    "type": "readings",
+                    "sensors": {
+                        code: {
+                            "ts": r.ts_utc.isoformat(),
+                            "value": r.value,
+                            "quality": str(r.quality),
+                        }
+                        for code, r in values.items()
+                    },
+                },
+            )
+            for site, values in latest.items()
         ] + events
 
     def _apply(

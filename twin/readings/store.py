@@ -87,7 +87,10 @@ def write(conn: Connection, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
                     received,
                 )
             )
-    inserted = {(sid, ts) for sid, ts in conn.execute(text(_INSERT))}
+    with raw.cursor() as cursor:
+        # Straight from the driver: RETURNING can be thousands of rows per batch.
+        cursor.execute(_INSERT)
+        inserted = set(cursor.fetchall())
     conn.execute(text(_LATEST))
     conn.execute(text("TRUNCATE readings_staging"))
     return inserted
