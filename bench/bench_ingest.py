@@ -21,7 +21,6 @@ import json
 import multiprocessing as mp
 import os
 import resource
-import socket
 import tempfile
 import threading
 import time
@@ -37,7 +36,6 @@ from typing import Any
 import httpx
 import paho.mqtt.client as mqtt
 import psycopg
-import uvicorn
 from fastapi import FastAPI
 from ingest_load import RAW_TABLE, LoadJob, LoadResult, publish_load, raw_peer, stop_process
 from paho.mqtt.enums import CallbackAPIVersion
@@ -53,6 +51,7 @@ from twin.db import make_engine, make_sessionmaker, session_scope
 from twin.demo.load import ensure_demo_users, load_demo_plant
 from twin.embedded.mosquitto import PrivateBroker
 from twin.embedded.postgres import ensure_database, resolve_database
+from twin.embedded.server import free_port, serving
 from twin.migrate import upgrade
 
 console = Console()
@@ -84,35 +83,6 @@ WARMUP_S = 4.0
 
 
 # --- setup -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port; yield its base URL.
-
-    (Copied from tests/conftest.py: benchmarks do not import the test suite.)
-    """
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("bench server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
 
 
 def _libpq(url: str, database: str | None = None) -> str:

@@ -5,17 +5,11 @@ at its end. A skipped test fails the run (see ``pytest_sessionfinish``)."""
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.engine import Engine, make_url
@@ -30,6 +24,7 @@ from twin.db import make_sessionmaker, session_scope
 from twin.demo.load import ensure_demo_users, load_demo_plant
 from twin.deps import get_session, get_sessionmaker
 from twin.embedded.postgres import ensure_database, resolve_database
+from twin.embedded.server import serving
 from twin.migrate import upgrade
 
 DEMO_PASSWORD = "demo"
@@ -135,32 +130,6 @@ def tokens(session: Session, settings: Settings) -> dict[str, str]:
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port; yield its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,11 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.engine import Engine
 
-from tests.conftest import DEMO_PASSWORD, free_port, serving
+from tests.conftest import DEMO_PASSWORD
 from twin.app import create_app
 from twin.config import Settings
 from twin.embedded.mosquitto import PrivateBroker
+from twin.embedded.server import free_port, serving
 
 
 @pytest.fixture(scope="session")

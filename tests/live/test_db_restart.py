@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from tests.conftest import free_port, serving
 from tests.live.conftest import Publisher, epoch_ms, recent
 from twin.app import create_app
 from twin.config import Settings
@@ -17,6 +16,7 @@ from twin.db import make_engine, make_sessionmaker, session_scope
 from twin.demo.load import load_demo_plant
 from twin.embedded.mosquitto import PrivateBroker
 from twin.embedded.postgres import PrivateCluster, ensure_database
+from twin.embedded.server import free_port, serving
 from twin.migrate import upgrade
 
 SENSOR = "GD-NH3-01"

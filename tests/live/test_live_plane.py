@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from websockets.sync.client import connect
 
-from tests.conftest import serving
 from tests.live.conftest import Publisher, epoch_ms, recent, token
 from twin.app import create_app
 from twin.config import Settings
 from twin.embedded.mosquitto import PrivateBroker
+from twin.embedded.server import serving
 
 
 def _sensors(url: str, tok: str) -> list[dict[str, Any]]:

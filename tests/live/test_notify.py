@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from tests.conftest import serving
 from tests.live.conftest import Publisher, epoch_ms, recent, token
 from twin.alarms.models import Alarm
 from twin.alarms.raising import due_for_escalation
 from twin.alarms.rules import load_rules
 from twin.app import create_app
 from twin.config import Settings
+from twin.embedded.server import serving
 from twin.live.plane import RULES
 from twin.sites.models import Site
 

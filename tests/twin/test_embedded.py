@@ -8,10 +8,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import free_port
 from twin.config import Settings
 from twin.embedded import postgres as embedded
 from twin.embedded.postgres import PrivateCluster, ensure_database, port_answers
+from twin.embedded.server import free_port
 from twin.migrate import current, upgrade
 from twin.runtime import database
 
