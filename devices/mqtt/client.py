@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
@@ -51,8 +51,8 @@ class MqttIngest:
     client_id : str
         Stable across restarts: the broker finds the persistent session by it.
     sink : callable
-        ``sink(reading, ack)`` from paho's network thread; ``ack`` is None except on the
-        last reading of a message and must be called once that reading is stored.
+        ``sink(items, ack)`` from paho's network thread, once per message; call ``ack``
+        once every item of the message is stored.
     shared_group : str, optional
         Join an MQTT 5 shared subscription so several ingest workers split the load.
     """
@@ -61,7 +61,7 @@ class MqttIngest:
         self,
         url: str,
         client_id: str,
-        sink: Callable[[Item, Ack | None], None],
+        sink: Callable[[Sequence[Item], Ack], None],
         *,
         shared_group: str | None = None,
     ) -> None:
@@ -148,9 +148,8 @@ class MqttIngest:
             return
         if not isinstance(parsed, list):
             self.counters["positions"] += 1
-            self.sink(parsed, ack)
+            self.sink([parsed], ack)
             return
-        last = len(parsed) - 1
-        for i, reading in enumerate(parsed):
-            self.sink(reading, ack if i == last else None)
+        # One hand-over per message: a gateway batch crosses threads once, not per reading.
+        self.sink(parsed, ack)
         self.counters["readings"] += len(parsed)

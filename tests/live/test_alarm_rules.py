@@ -61,3 +61,19 @@ def test_stale_after_three_missed_intervals_and_clears_on_data() -> None:
     assert stale is not None and stale.kind == "stale"
     later = cond.evaluate(RULES_, LEL, T0 + timedelta(seconds=8), 5, "good")
     assert [(t.action, t.kind) for t in later] == [("clear", "stale")]
+
+
+def test_the_quiet_fast_path_changes_no_verdict(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    rng = random.Random(3)  # noqa: S311 - reproducible test data, not secrets
+    values: list[float | None] = []
+    for _ in range(3000):  # long quiet stretches, leaks, faults, drops
+        roll = rng.random()
+        values.append(
+            None if roll < 0.02 else rng.uniform(40, 70) if roll < 0.15 else rng.uniform(0, 5)
+        )
+    fast = feed(SensorConditions(), values)
+    monkeypatch.setattr(SensorConditions, "_quiet", lambda *a, **k: False)
+    slow = feed(SensorConditions(), values)
+    assert fast == slow and len(fast) > 50

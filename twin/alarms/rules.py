@@ -90,6 +90,8 @@ class SensorConditions:
     ) -> list[Transition]:
         out: list[Transition] = []
         self.last_seen = ts if self.last_seen is None else max(self.last_seen, ts)
+        if self._quiet(rules, points, ts, value, quality):
+            return out
         deadband = points.span * rules.deadband_pct_span / 100
         bad = quality == "bad" or value is None
         # Each condition: (kind, tripped now, still held inside the deadband, set point).
@@ -119,6 +121,26 @@ class SensorConditions:
         for kind, tripped, held, setpoint, delay in checks:
             out += self._step(kind, tripped, held, setpoint, delay, ts, value)
         return out
+
+    def _quiet(
+        self, rules: AlarmRules, points: SetPoints, ts: datetime, value: float | None, quality: str
+    ) -> bool:
+        """Nothing active, nothing pending, nothing tripped: the common case, answered
+        without building the condition list (it is most of the engine's time at full rate).
+        """
+        if self.active or self.pending_since or value is None or quality == "bad":
+            return False
+        if (
+            (points.alarm_high_2 is not None and value >= points.alarm_high_2)
+            or (points.alarm_high_1 is not None and value >= points.alarm_high_1)
+            or (points.alarm_low is not None and value <= points.alarm_low)
+        ):
+            return False
+        rising = self._rate(value, ts)
+        if rising is not None and rising >= points.span * rules.rate_pct_span_per_s / 100:
+            return False
+        self.last_value, self.last_ts = value, ts
+        return True
 
     def _rate(self, value: float, ts: datetime) -> float | None:
         if self.last_value is None or self.last_ts is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,14 @@ class LivePlane:
         loop = asyncio.get_running_loop()
         queue = self.engine.queue
 
-        def sink(item: Item, ack: Ack | None) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, Envelope(item, ack))
+        def enqueue(items: Sequence[Item], ack: Ack) -> None:
+            # Only the last envelope acknowledges: batches are stored in queue order.
+            last = len(items) - 1
+            for i, item in enumerate(items):
+                queue.put_nowait(Envelope(item, ack if i == last else None))
+
+        def sink(items: Sequence[Item], ack: Ack) -> None:
+            loop.call_soon_threadsafe(enqueue, items, ack)
 
         self.ingest = MqttIngest(
             self.mqtt_url,
