@@ -72,7 +72,8 @@ async def stream(websocket: WebSocket, site: str) -> None:
         await websocket.send_json(await asyncio.to_thread(_snapshot, factory, site))
         while True:
             try:
-                event = await asyncio.wait_for(sub.queue.get(), timeout=1.0)
+                async with asyncio.timeout(1.0):  # not wait_for: it may drop an event
+                    event = await sub.queue.get()
             except TimeoutError:
                 if sub.lagging:
                     await websocket.close(code=TRY_AGAIN, reason="too slow; reconnect")

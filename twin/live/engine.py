@@ -149,8 +149,12 @@ class LiveEngine:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can drop an item that
+            # Queue.get had already taken when the timeout fires (a lost reading, never
+            # acknowledged); a cancelled Queue.get inside asyncio.timeout takes nothing.
             try:
-                batch.append(await asyncio.wait_for(self.queue.get(), remaining))
+                async with asyncio.timeout(remaining):
+                    batch.append(await self.queue.get())
             except TimeoutError:
                 break
         return batch
