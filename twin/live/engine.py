@@ -12,7 +12,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -172,22 +172,14 @@ class LiveEngine:
             sensor = self.registry.get(reading.site, reading.sensor)
         return sensor
 
-    def _checked(self, sensor: LiveSensor, reading: Reading) -> Reading:
+    def _checked(self, sensor: LiveSensor, reading: Reading, counts: Counter[str]) -> Reading:
         """Values far outside the measuring range are kept, but as bad quality."""
         if reading.value is None or reading.quality == Quality.BAD:
             return reading
         slack = sensor.points.span * self.rules.out_of_range_pct_span / 100
         if not sensor.points.range_min - slack <= reading.value <= sensor.points.range_max + slack:
-            self.counters["out_of_range"] += 1
-            return Reading(
-                reading.site,
-                reading.sensor,
-                reading.ts_utc,
-                reading.value,
-                Quality.BAD,
-                reading.source,
-                reading.seq,
-            )
+            counts["out_of_range"] += 1
+            return replace(reading, quality=Quality.BAD)
         return reading
 
     def _process(self, batch: list[Envelope]) -> list[tuple[str, dict[str, Any]]]:
@@ -221,7 +213,7 @@ class LiveEngine:
                 if sensor is None:
                     counts["unknown_sensor"] += 1
                     continue
-                resolved.append((sensor, self._checked(sensor, envelope.item)))
+                resolved.append((sensor, self._checked(sensor, envelope.item, counts)))
             rows = [
                 store.Row(s.ref.sensor_id, r.ts_utc, r.value, str(r.quality), r.seq, r.source)
                 for s, r in resolved
