@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from shapely import from_wkb
@@ -217,7 +217,3 @@ class PeopleTracker:
             return self.sites.get(site)
         people.tags[tag] = (row[0], row[1])
         return people
-
-    def snapshot_headcount(self, site: str) -> dict[str, int]:
-        people = self.sites.get(site)
-        return people.fences.headcount(datetime.now(UTC)) if people else {}
