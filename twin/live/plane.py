@@ -18,7 +18,7 @@ from devices.simulators.plant_mqtt import PlantSimulator, SimSensor
 from devices.simulators.walkers import WalkerSimulator
 from twin.alarms import raising
 from twin.alarms import service as alarm_service
-from twin.alarms.notify import Notifier, WebhookChannel
+from twin.alarms.notify import CHANNELS, Notifier
 from twin.alarms.rules import load_rules
 from twin.config import Settings
 from twin.db import session_scope
@@ -55,7 +55,7 @@ class LivePlane:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], bus: Bus) -> None:
         self.settings, self.factory, self.bus = settings, factory, bus
         urls = [settings.notify_webhook_url, *settings.escalation_webhook_urls]
-        self.notifier = Notifier([[WebhookChannel(u)] if u else [] for u in urls])
+        self.notifier = Notifier([[CHANNELS["webhook"](u)] if u else [] for u in urls])
         self.engine = LiveEngine(factory, load_rules(RULES), bus, self.notifier)
         self.broker: PrivateBroker | None = None
         self.ingest: MqttIngest | None = None
