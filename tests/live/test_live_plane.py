@@ -146,6 +146,7 @@ def test_malformed_messages_are_counted_and_the_service_stays_healthy(
         )
         scraped = httpx.get(f"{url}/api/v1/metrics", headers=admin).text
         assert 'twin_mqtt_messages_total{outcome="malformed"} 1000.0' in scraped
+        assert 'twin_engine_positions_total{outcome="unknown_tag"}' in scraped
         assert httpx.get(f"{url}/api/v1/metrics").status_code == 401
 
 

@@ -25,7 +25,15 @@ class LiveCollector:
             "twin_mqtt_messages", "MQTT messages by outcome", labels=["outcome"]
         )
         counters = plane.ingest.counters if plane.ingest is not None else {}
-        for outcome in ("messages", "readings", "malformed", "connects", "disconnects"):
+        for outcome in (
+            "messages",
+            "readings",
+            "positions",
+            "device_status",
+            "malformed",
+            "connects",
+            "disconnects",
+        ):
             ingest.add_metric([outcome], counters.get(outcome, 0))
         yield ingest
         engine = CounterMetricFamily(
@@ -41,6 +49,12 @@ class LiveCollector:
         ):
             engine.add_metric([outcome], plane.engine.counters.get(outcome, 0))
         yield engine
+        people = CounterMetricFamily(
+            "twin_engine_positions", "Positions by outcome in the engine", labels=["outcome"]
+        )
+        for outcome in ("positions", "unknown_tag", "unsolved_ranges"):
+            people.add_metric([outcome], plane.engine.people.counters.get(outcome, 0))
+        yield people
         queue = GaugeMetricFamily("twin_engine_queue", "Readings waiting for the engine")
         queue.add_metric([], plane.engine.queue.qsize())
         yield queue
