@@ -32,10 +32,14 @@ from twin.readings import store
 
 log = logging.getLogger("twin.live")
 
-# A batch closes at this many readings or after this long, whichever comes first: large
-# enough for COPY to pay off, short enough to keep publish → screen latency low.
+# A batch closes at this many readings or after this long, whichever comes first. The
+# wait is short on purpose: while one batch is stored the next one fills by itself, so
+# batches grow with the load and a lone alarm reading never waits for company.
 BATCH_MAX = 5000
-BATCH_WAIT_S = 0.02
+BATCH_WAIT_S = 0.002
+# The engine counts as lagging behind the devices while the readings it just processed
+# are older than this share of the stale limit; it then judges no sensor silent.
+LAG_SHARE_OF_STALE_LIMIT = 0.5
 # Sensors are re-read this often so edited set points take effect without a restart.
 REGISTRY_REFRESH_S = 10.0
 # Retry a batch the database refused after this long (doubling, capped).
@@ -79,6 +83,9 @@ class LiveEngine:
         self.people = PeopleTracker(rules)
         self.oldest_new_ts: datetime | None = None
         self.counters: Counter[str] = Counter()
+        # Wall clock minus the newest device time of the last batch, and when it ran.
+        self.lag_s = 0.0
+        self._batch_at = 0.0
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
 
@@ -108,12 +115,19 @@ class LiveEngine:
     async def sweep_stale(self, period_s: float = 1.0) -> None:
         """Raise stale alarms for sensors that went quiet (runs beside :meth:`run`).
 
-        Skipped while more than a batch of readings waits: the engine then lags the
-        devices, and a sensor that did report would look silent (a false "no data" alarm).
+        Skipped while the engine lags the devices (more than a batch queued here, or a
+        backlog at the broker that shows as old readings): a sensor that did report would
+        look silent, a false "no data" alarm. A site gone quiet altogether sends no batches,
+        so it never counts as lagging and its sensors do go stale.
         """
+        limit_s = self.rules.stale_intervals * self.rules.expected_interval_s
         while True:
             await asyncio.sleep(period_s)
-            if self.queue.qsize() > BATCH_MAX:
+            catching_up = (
+                time.monotonic() - self._batch_at < 2 * period_s
+                and self.lag_s > LAG_SHARE_OF_STALE_LIMIT * limit_s
+            )
+            if self.queue.qsize() > BATCH_MAX or catching_up:
                 self.counters["stale_sweeps_skipped"] += 1
                 continue
             try:
@@ -219,6 +233,10 @@ class LiveEngine:
                 for s, r in resolved
             ]
             new = store.write(session.connection(), rows)
+            if rows:
+                newest = max(r.ts_utc for r in rows)
+                self.lag_s = (datetime.now(UTC) - newest).total_seconds()
+                self._batch_at = time.monotonic()
             if new:
                 oldest = min(ts for _, ts in new)
                 # Late readings (a gateway flushing its buffer) tell the rollup how far

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ log = logging.getLogger("twin.live")
 DEMO_SITE = "demo"
 ESCALATION_CHECK_S = 15.0
 MAINTENANCE_EVERY_S = 60.0
+SWITCH_INTERVAL_S = 0.001
 _EDGES = text("""
 SELECT from_node, to_node, ST_X(a), ST_Y(a), ST_X(b), ST_Y(b), kind
 FROM (SELECT from_node, to_node, kind,
@@ -66,6 +68,10 @@ class LivePlane:
         self.mqtt_url = ""
 
     async def start(self) -> None:
+        # paho's network thread, the engine's worker thread and the event loop hand each
+        # reading on under one GIL; the default 5 ms switch interval adds up to 5 ms per
+        # hand-over to an alarm's way to the screen.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         with session_scope(self.factory) as session:
             store.ensure_partitions_ahead(session.connection())
         self.mqtt_url, self.broker = await asyncio.to_thread(
