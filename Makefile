@@ -2,6 +2,8 @@
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+# The map's browser libraries, from the npm registry by the lockfile (never committed).
+NPM_STAMP := viewer/node_modules/.installed-$(shell cat viewer/package.json viewer/package-lock.json | sha1sum | cut -c1-12)
 
 .PHONY: demo test setup system lint bench clean
 
@@ -13,7 +15,7 @@ test: setup
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-setup: system $(STAMP)
+setup: system $(STAMP) $(NPM_STAMP)
 
 system:
 	@bash scripts/setup.sh
@@ -23,6 +25,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
+$(NPM_STAMP): viewer/package.json viewer/package-lock.json
+	cd viewer && npm ci --no-audit --no-fund --loglevel=error
+	rm -f viewer/node_modules/.installed-* && touch $@
+
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
@@ -30,4 +36,4 @@ bench: setup
 	$(BIN)/python bench/bench_io.py
 
 clean:
-	rm -rf $(VENV) .twin
+	rm -rf $(VENV) .twin viewer/node_modules

@@ -11,6 +11,12 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 command -v ogrinfo >/dev/null || missing+=(gdal-bin)
 command -v psql >/dev/null || missing+=(postgresql-client)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || missing+=(mosquitto)
+# The map's libraries come from the npm registry (viewer/package-lock.json).
+command -v npm >/dev/null || missing+=(nodejs npm)
+# Headless browser for the map's PNG snapshots and the browser tests, and a CJK font so
+# Chinese renders in them.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK || missing+=(fonts-noto-cjk)
 
 install() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -31,4 +37,4 @@ major=$(pg_major)
 if [ ! -f "/usr/share/postgresql/${major}/extension/postgis.control" ]; then
   install "postgresql-${major}-postgis-3"
 fi
-echo "system packages ok (PostgreSQL ${major} with PostGIS, GDAL $(ogrinfo --version | cut -d' ' -f2 | tr -d ,), Mosquitto)"
+echo "system packages ok (PostgreSQL ${major} with PostGIS, GDAL $(ogrinfo --version | cut -d' ' -f2 | tr -d ,), Mosquitto, Node $(node --version), Chromium)"

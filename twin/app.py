@@ -28,12 +28,16 @@ from twin.live.api import router as live_router
 from twin.live.bus import Bus
 from twin.live.plane import LivePlane
 from twin.ogc.api import router as ogc_router
+from twin.onemap.api import router as onemap_router
 from twin.people.api import router as people_router
 from twin.plant.api import router as plant_router
 from twin.readings.api import router as readings_router
+from twin.scene.api import router as scene_router
 from twin.sites.api import router as sites_router
 from twin.spatial.api import router as spatial_router
+from twin.tiles.api import router as tiles_router
 from twin.transfer.api import router as transfer_router
+from viewer.pages import mount_assets
 from viewer.pages import router as pages_router
 
 log = logging.getLogger("twin")
@@ -47,12 +51,15 @@ ROUTERS = [
         plant_router,
         spatial_router,
         transfer_router,
+        onemap_router,
         audit_router,
         readings_router,
         alarms_router,
         live_router,
         hazards_router,
+        tiles_router,
         people_router,
+        scene_router,
     )
 ] + [("", ogc_router), ("", pages_router)]
 
@@ -144,6 +151,7 @@ def create_app(settings: Settings, engine: Engine | None = None, *, live: bool =
     install_error_handlers(app)
     for prefix, router in ROUTERS:
         app.include_router(router, prefix=prefix)
+    mount_assets(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> JSONResponse:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Raw readings and positions are kept this many days; one-minute rollups far longer.
     raw_retention_days: int = 30
     rollup_retention_days: int = 730
+    # An XYZ raster tile server on the plant network, e.g. http://10.0.0.9/tiles/{z}/{x}/{y}.png;
+    # unset, the plant's own layers are the whole map (no online tiles: plants are air-gapped).
+    basemap_tile_url: str | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

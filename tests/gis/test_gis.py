@@ -6,12 +6,13 @@ import pytest
 from shapely import LineString, Point, Polygon
 
 import gis.crs
+import gis.io
 import gis.validate
 from gis.crs import gk3_cm_srid, parse_crs, transformer
 from gis.validate import geometry_problems
 
 
-@pytest.mark.parametrize("module", [gis.crs, gis.validate])
+@pytest.mark.parametrize("module", [gis.crs, gis.io, gis.validate])
 def test_docstring_examples_run(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted > 0 and result.failed == 0

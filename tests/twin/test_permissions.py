@@ -14,7 +14,13 @@ from twin.auth.permissions import PERMISSIONS, ROLES
 from twin.config import Settings
 from twin.deps import Require
 
-PUBLIC = {("POST", "/api/v1/auth/token"), ("GET", "/healthz"), ("GET", "/")}
+PUBLIC = {
+    ("POST", "/api/v1/auth/token"),
+    ("GET", "/healthz"),
+    ("GET", "/"),
+    ("GET", "/3d"),
+    ("GET", "/regulator"),
+}
 
 
 def _requirement(route: APIRoute) -> str | None:
@@ -64,6 +70,9 @@ def _concrete(path: str) -> str:
         "alarm_id": "999999999",
         "tag": "no-such-tag",
         "username": "nobody",
+        "z": "15",
+        "x": "27000",
+        "y": "13000",
     }
     return re.sub(r"\{(\w+)\}", lambda m: samples[m.group(1)], path)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from twin.alarms import service
@@ -10,6 +10,16 @@ from twin.deps import AlarmsAck, AlarmsManage, PlantRead, SessionDep
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["alarms"])
+
+
+def _announce(request: Request, tasks: BackgroundTasks, site: str, alarm: dict[str, Any]) -> None:
+    """Tell every open map of the site, once the change is committed (tasks run after the
+    response, and the session commits before it)."""
+
+    async def publish() -> None:  # async: runs on the event loop, where the bus lives
+        request.app.state.bus.publish(site, {"type": "alarm", "alarm": alarm})
+
+    tasks.add_task(publish)
 
 
 class AckIn(BaseModel):
@@ -50,29 +60,53 @@ def list_alarms(
 
 @router.post("/sites/{site}/alarms/{alarm_id}/acknowledge")
 def acknowledge(
-    site: str, alarm_id: int, body: AckIn, session: SessionDep, user: AlarmsAck
+    site: str,
+    alarm_id: int,
+    body: AckIn,
+    session: SessionDep,
+    user: AlarmsAck,
+    request: Request,
+    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     alarm = service.acknowledge(
         session, get_site(session, site), alarm_id, user.username, body.comment
     )
-    return service.as_dict(alarm)
+    out = service.as_dict(alarm, service.sensor_code(session, alarm))
+    _announce(request, tasks, site, out)
+    return out
 
 
 @router.post("/sites/{site}/alarms/{alarm_id}/shelve")
 def shelve(
-    site: str, alarm_id: int, body: ShelveIn, session: SessionDep, user: AlarmsManage
+    site: str,
+    alarm_id: int,
+    body: ShelveIn,
+    session: SessionDep,
+    user: AlarmsManage,
+    request: Request,
+    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     alarm = service.shelve(
         session, get_site(session, site), alarm_id, user.username, body.minutes, body.reason
     )
-    return service.as_dict(alarm)
+    out = service.as_dict(alarm, service.sensor_code(session, alarm))
+    _announce(request, tasks, site, out)
+    return out
 
 
 @router.post("/sites/{site}/alarms/{alarm_id}/close")
 def close(
-    site: str, alarm_id: int, body: CloseIn, session: SessionDep, user: AlarmsManage
+    site: str,
+    alarm_id: int,
+    body: CloseIn,
+    session: SessionDep,
+    user: AlarmsManage,
+    request: Request,
+    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     alarm = service.close(
         session, get_site(session, site), alarm_id, user.username, body.cause, body.measures
     )
-    return service.as_dict(alarm)
+    out = service.as_dict(alarm, service.sensor_code(session, alarm))
+    _announce(request, tasks, site, out)
+    return out

@@ -43,6 +43,14 @@ def as_dict(alarm: Alarm, sensor_code: str | None = None) -> dict[str, Any]:
     }
 
 
+def sensor_code(session: Session, alarm: Alarm) -> str | None:
+    return (
+        None
+        if alarm.sensor_id is None
+        else session.scalar(select(Sensor.code).where(Sensor.id == alarm.sensor_id))
+    )
+
+
 def record_event(
     session: Session,
     alarm: Alarm,

@@ -13,6 +13,9 @@ import uvicorn
 from fastapi import FastAPI
 
 START_TIMEOUT_S = 30.0
+# Open connections get this long to finish on shutdown; then they are closed.
+GRACEFUL_SHUTDOWN_S = 5
+STOP_TIMEOUT_S = 20.0
 
 
 def free_port() -> int:
@@ -26,7 +29,13 @@ def free_port() -> int:
 def serving(app: FastAPI) -> Iterator[str]:
     """Run ``app`` (lifespan included) until the block ends; yield its base URL."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=free_port(),
+            log_level="warning",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -39,4 +48,7 @@ def serving(app: FastAPI) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.config.port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=20)
+        thread.join(timeout=STOP_TIMEOUT_S)
+        # A server still running would keep consuming readings beside the next one.
+        if thread.is_alive():
+            raise RuntimeError(f"the app did not stop within {STOP_TIMEOUT_S:.0f} s")

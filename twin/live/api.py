@@ -68,9 +68,12 @@ async def stream(websocket: WebSocket, site: str) -> None:
     bus = app.state.bus
     # Subscribe before the snapshot so nothing that happens in between is missed.
     sub = bus.subscribe(site)
+    # The stream is one-way, but only reading tells that the client left: without this a
+    # quiet site would keep a closed page's subscription (and a shutting-down server) alive.
+    gone = asyncio.create_task(_until_disconnect(websocket))
     try:
         await websocket.send_json(await asyncio.to_thread(_snapshot, factory, site))
-        while True:
+        while not gone.done():
             try:
                 async with asyncio.timeout(1.0):  # not wait_for: it may drop an event
                     event = await sub.queue.get()
@@ -83,9 +86,15 @@ async def stream(websocket: WebSocket, site: str) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        gone.cancel()
         bus.unsubscribe(sub)
         with contextlib.suppress(Exception):
             await websocket.close()
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass  # whatever a client sends is ignored
 
 
 @router.get("/sites/{site}/devices")

@@ -185,6 +185,8 @@ class PeopleTracker:
                 "ts": p.ts_utc.isoformat(),
                 "lon": round(lon, 8),
                 "lat": round(lat, 8),
+                "x_m": round(p.x_m, 2),
+                "y_m": round(p.y_m, 2),
                 "floor": p.floor,
                 "accuracy_m": p.accuracy_m,
             }

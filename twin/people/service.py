@@ -15,18 +15,19 @@ from twin.people.models import Tag
 from twin.sites.models import Site
 
 _HEADCOUNT = text("""
-SELECT z.code, z.name, z.restricted, z.max_occupancy, count(lp.tag_id) AS people,
+SELECT z.code, z.name, z.name_en, z.restricted, z.max_occupancy, count(lp.tag_id) AS people,
        coalesce(array_agg(t.code ORDER BY t.code) FILTER (WHERE t.code IS NOT NULL), '{}')
 FROM zones z
 LEFT JOIN latest_positions lp ON ST_Covers(z.geom, lp.geom) AND lp.ts_utc >= :since
 LEFT JOIN tags t ON t.id = lp.tag_id AND t.site_id = z.site_id
 WHERE z.site_id = :site
-GROUP BY z.code, z.name, z.restricted, z.max_occupancy ORDER BY z.code
+GROUP BY z.code, z.name, z.name_en, z.restricted, z.max_occupancy ORDER BY z.code
 """)
 _LATEST = text("""
 SELECT t.code, t.person_name, t.person_kind, t.company, lp.ts_utc, ST_X(lp.geom), ST_Y(lp.geom),
+       ST_X(ST_Transform(lp.geom, s.metric_srid)), ST_Y(ST_Transform(lp.geom, s.metric_srid)),
        lp.floor, lp.accuracy_m
-FROM tags t JOIN latest_positions lp ON lp.tag_id = t.id
+FROM tags t JOIN latest_positions lp ON lp.tag_id = t.id JOIN sites s ON s.id = t.site_id
 WHERE t.site_id = :site AND lp.ts_utc >= :since ORDER BY t.code
 """)
 _TRAJECTORY = text("""
@@ -60,12 +61,13 @@ def headcount(session: Session, site: Site, now: datetime) -> list[dict[str, Any
         {
             "zone": code,
             "name": name,
+            "name_en": name_en,
             "restricted": restricted,
             "max_people": limit,
             "people": people,
             "tags": list(tags),
         }
-        for code, name, restricted, limit, people, tags in rows
+        for code, name, name_en, restricted, limit, people, tags in rows
     ]
 
 
@@ -80,10 +82,13 @@ def latest_positions(session: Session, site: Site, now: datetime) -> list[dict[s
             "ts": ts.isoformat(),
             "lon": lon,
             "lat": lat,
+            # In the site's metric CRS too: the 3D view places people in metres.
+            "x_m": round(x, 2),
+            "y_m": round(y, 2),
             "floor": floor,
             "accuracy_m": acc,
         }
-        for code, name, kind, company, ts, lon, lat, floor, acc in rows
+        for code, name, kind, company, ts, lon, lat, x, y, floor, acc in rows
     ]
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from twin.deps import PlantRead, SessionDep
 from twin.errors import ValidationFailed
-from twin.readings import service
+from twin.readings import lookback, service
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["readings"])
@@ -48,3 +48,9 @@ def history(
         "interval": interval,
         "series": series,
     }
+
+
+@router.get("/sites/{site}/at")
+def plant_at(site: str, ts: datetime, session: SessionDep, _: PlantRead) -> dict[str, Any]:
+    """Sensors, active alarms and positions as they were at ``ts`` (the map's time slider)."""
+    return lookback.plant_at(session, get_site(session, site), ts)

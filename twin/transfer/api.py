@@ -76,9 +76,14 @@ def export_site(
     the_site = get_site(session, site)
     srid = crs_param(crs) if crs else None
     path = service.export_site(session, the_site, format, layers_param(layers), srid)
+    return file_download(path, format)
+
+
+def file_download(path: Path, fmt: str) -> FileResponse:
+    """An exported file as an attachment; its temporary folder goes once it is sent."""
     return FileResponse(
         path,
-        media_type=service.MEDIA_TYPES[format],
+        media_type=service.MEDIA_TYPES[fmt],
         filename=path.name,
         background=BackgroundTask(shutil.rmtree, path.parent, True),
     )

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gis.crs import CGCS2000, WGS84
-from gis.io import driver_for, read_layers
+from gis.io import read_layers, write_layers
 from twin.errors import ValidationFailed
 from twin.plant import service as plant
 from twin.plant.layers import LAYERS, LayerSpec
@@ -165,13 +165,14 @@ def layer_frame(
     )
 
 
-def export_site(
-    session: Session, site: Site, fmt: str, layers: list[LayerSpec], srid: int | None = None
-) -> Path:
-    """Write the layers to a temporary file and return its path (the caller removes it).
+def output_srid(fmt: str, srid: int | None = None) -> int:
+    """The CRS a download is written in: GeoJSON and KML are WGS84 by their
+    specifications; GeoPackage is ``srid``, CGCS2000 by default.
 
-    GeoJSON and KML are WGS84 by their specifications; GeoPackage defaults to CGCS2000.
-    A multi-layer GeoJSON is one FeatureCollection whose features carry ``layer``.
+    Raises
+    ------
+    ValidationFailed
+        For an unknown format, or a CRS other than WGS84 asked of GeoJSON or KML.
     """
     if fmt not in FORMATS:
         raise ValidationFailed(f"unknown format {fmt!r}; use {', '.join(FORMATS)}")
@@ -180,10 +181,26 @@ def export_site(
             raise ValidationFailed(
                 f"{fmt} is WGS84 (EPSG:4326) by specification; use gpkg for CGCS2000"
             )
-        srid = WGS84
-    srid = srid or CGCS2000
-    workdir = Path(tempfile.mkdtemp(prefix="twin-export-"))
-    path = workdir / f"{site.code}{FORMATS[fmt]}"
+        return WGS84
+    return srid or CGCS2000
+
+
+def export_path(name: str, fmt: str) -> Path:
+    """A file named ``name`` plus the format's extension in a fresh temporary folder,
+    which the caller removes."""
+    return Path(tempfile.mkdtemp(prefix="twin-export-")) / f"{name}{FORMATS[fmt]}"
+
+
+def export_site(
+    session: Session, site: Site, fmt: str, layers: list[LayerSpec], srid: int | None = None
+) -> Path:
+    """Write the layers to a temporary file and return its path (the caller removes it).
+
+    GeoJSON and KML are WGS84 by their specifications; GeoPackage defaults to CGCS2000.
+    A multi-layer GeoJSON is one FeatureCollection whose features carry ``layer``.
+    """
+    srid = output_srid(fmt, srid)
+    path = export_path(site.code, fmt)
     if fmt == "geojson":
         features = []
         for spec in layers:
@@ -196,13 +213,8 @@ def export_site(
             encoding="utf-8",
         )
         return path
-    for spec in layers:
-        frame = layer_frame(session, spec, site, srid, flatten=True)
-        if frame.empty:
-            continue
-        pyogrio.write_dataframe(
-            frame, path, layer=spec.name, driver=driver_for(path.name), append=path.exists()
-        )
+    frames = {spec.name: layer_frame(session, spec, site, srid, flatten=True) for spec in layers}
+    write_layers({name: frame for name, frame in frames.items() if not frame.empty}, path)
     if not path.exists():
         raise ValidationFailed("nothing to export: the chosen layers are empty")
     return path

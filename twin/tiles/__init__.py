@@ -1,0 +1,1 @@
+"""Vector tiles of the plant layers (PostGIS ST_AsMVT) and the map the viewer opens."""

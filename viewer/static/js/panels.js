@@ -1,0 +1,116 @@
+// Side panels: active alarms (newest first, acknowledge), headcount per zone, wind, and the
+// trend chart of one sensor.
+import uPlot from "/vendor/uplot/uPlot.esm.js";
+import { api, canAcknowledge } from "./session.js";
+import { message, pick, t, timeOf } from "./i18n.js";
+import { escape } from "./map2d.js";
+
+const $ = (id) => document.getElementById(id);
+
+export function renderAlarms(alarms, sensors, handlers) {
+  const list = [...alarms.values()].sort((a, b) => b.raised_utc.localeCompare(a.raised_utc) || b.id - a.id);
+  const unacked = list.filter((a) => !a.acked).length;
+  $("alarm-count").textContent = list.length ? `${list.length} · ${t("unacked")} ${unacked}` : "";
+  if (!list.length) {
+    $("alarms").innerHTML = `<li class="empty">${escape(t("no_alarms"))}</li>`;
+    return;
+  }
+  const ack = canAcknowledge() && !handlers.lookingBack();
+  $("alarms").innerHTML = list.map((a) => {
+    const sensor = sensors.get(a.sensor);
+    const where = a.sensor ? `${a.sensor} ${pick(sensor?.name, sensor?.name_en)}` : (a.zone || a.tag || "");
+    const value = a.value === null || a.value === undefined ? "" : ` · ${a.value}${sensor?.unit ? " " + sensor.unit : ""}`;
+    const state = [a.acked ? t("acked") : t("unacked"), a.active ? "" : t("cleared")].filter(Boolean).join(" · ");
+    return `<li data-alarm-id="${a.id}" data-kind="${escape(a.kind)}" class="${a.acked ? "" : "unacked"} ${a.active ? "" : "cleared"}">`
+      + `<span class="bar"></span><span class="what">${escape(message(a.message))} · ${escape(where)}</span>`
+      + `<span class="act">${ack && !a.acked ? `<button data-ack="${a.id}">${escape(t("ack"))}</button>` : ""}</span>`
+      + `<span class="meta">${escape(timeOf(a.raised_utc))}${escape(value)} · ${escape(state)}</span></li>`;
+  }).join("");
+  $("alarms").querySelectorAll("li[data-alarm-id]").forEach((li) => {
+    li.addEventListener("click", (e) => {
+      const id = Number(li.dataset.alarmId);
+      if (e.target.dataset.ack) handlers.acknowledge(id);
+      else handlers.locate(id);
+    });
+  });
+}
+
+export function renderHeadcount(zones) {
+  const rows = [...zones.values()].filter((z) => z.people > 0 || z.restricted)
+    .sort((a, b) => b.people - a.people || a.zone.localeCompare(b.zone));
+  const total = [...zones.values()].reduce((n, z) => n + z.people, 0);
+  $("people-total").textContent = `${t("total")} ${total} ${t("people")}`;
+  $("headcount").innerHTML = rows.map((z) => {
+    const over = z.max_people !== null && z.max_people !== undefined && z.people > z.max_people;
+    return `<tr data-zone="${escape(z.zone)}" class="${z.restricted ? "restricted" : ""} ${over ? "over" : ""}">`
+      + `<td>${escape(pick(z.name, z.name_en) || z.zone)}</td>`
+      + `<td class="n">${z.people}${z.max_people ? ` / ${z.max_people}` : ""}</td></tr>`;
+  }).join("");
+}
+
+export function renderWind(speed, directionDeg) {
+  const needle = $("wind-needle");
+  if (speed === null || speed === undefined) {
+    $("wind-text").textContent = t("no_wind");
+    needle.setAttribute("visibility", "hidden");
+    return;
+  }
+  // The needle points where the wind blows to: from the direction it comes from + 180°.
+  needle.setAttribute("visibility", directionDeg === null ? "hidden" : "visible");
+  if (directionDeg !== null) needle.setAttribute("transform", `rotate(${(directionDeg + 180) % 360})`);
+  $("wind-text").innerHTML = `${escape(t("wind"))} <b>${speed.toFixed(1)}</b> m/s`
+    + (directionDeg === null ? "" : ` · ${Math.round(directionDeg)}°`);
+}
+
+// One sensor's trend: the last hour from the history API, then live points appended.
+export class Trend {
+  constructor() {
+    this.code = null;
+    this.plot = null;
+    $("trend-close").addEventListener("click", () => this.close());
+  }
+
+  async open(site, sensor) {
+    this.close();
+    this.code = sensor.code;
+    $("trend").classList.remove("hidden");
+    $("trend-title").textContent = `${sensor.code} · ${pick(sensor.name, sensor.name_en)} (${sensor.unit})`;
+    const start = new Date(Date.now() - 3600_000).toISOString();
+    const h = await api(`/api/v1/sites/${site}/history?sensors=${encodeURIComponent(sensor.code)}&start=${encodeURIComponent(start)}&interval=10s`);
+    if (this.code !== sensor.code) return;
+    const points = h.series[sensor.code] || [];
+    this.xs = points.map((p) => Date.parse(p.ts) / 1000);
+    this.ys = points.map((p) => p.mean);
+    this.limits = [sensor.alarm_high_1, sensor.alarm_high_2];
+    const box = $("trend-chart");
+    const series = [{}, { label: sensor.code, stroke: "#3fa7ff", width: 2 }];
+    this.limits.forEach((v, i) => { if (v !== null) series.push({ label: t(i ? "setpoint_2" : "setpoint_1"), stroke: i ? "#e53935" : "#ff9800", dash: [6, 4], width: 1.5 }); });
+    this.plot = new uPlot({
+      width: box.clientWidth, height: box.clientHeight - 8, series,
+      axes: [{ stroke: "#8fa6bc", grid: { stroke: "#23384d" } }, { stroke: "#8fa6bc", grid: { stroke: "#23384d" } }],
+      legend: { show: true },
+    }, this.data(), box);
+  }
+
+  data() {
+    const out = [this.xs, this.ys];
+    for (const v of this.limits) if (v !== null) out.push(this.xs.map(() => v));
+    return out;
+  }
+
+  append(code, reading) {
+    if (!this.plot || code !== this.code || reading.value === null) return;
+    const x = Date.parse(reading.ts) / 1000;
+    if (this.xs.length && x <= this.xs[this.xs.length - 1]) return;
+    this.xs.push(x);
+    this.ys.push(reading.value);
+    this.plot.setData(this.data());
+  }
+
+  close() {
+    this.plot?.destroy();
+    this.plot = null;
+    this.code = null;
+    $("trend").classList.add("hidden");
+  }
+}
