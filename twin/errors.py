@@ -70,3 +70,10 @@ class SetupError(TwinError):
 
     status_code = 503
     code = "setup"
+
+
+class Unavailable(TwinError):
+    """A part the answer depends on cannot be reached right now."""
+
+    status_code = 503
+    code = "unavailable"

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from twin.deps import PlantRead, SessionDep
 from twin.sites.service import get_site
 from twin.tiles import service
+from viewer.snapshot import map_png
 
 router = APIRouter(tags=["map"])
 MVT = "application/vnd.mapbox-vector-tile"
@@ -28,3 +29,20 @@ def tile(site: str, z: int, x: int, y: int, session: SessionDep, _: PlantRead) -
     # Plant geometry changes by edits, not by the second: a short private cache keeps
     # panning smooth without hiding an edit for long.
     return Response(data, media_type=MVT, headers={"Cache-Control": "private, max-age=30"})
+
+
+@router.get("/sites/{site}/map.png", response_class=Response)
+def map_snapshot(
+    site: str,
+    request: Request,
+    session: SessionDep,
+    _: PlantRead,
+    lang: Annotated[Literal["zh-CN", "en"], Query()] = "zh-CN",
+    size: Annotated[Literal["1080p", "4k"], Query()] = "1080p",
+) -> Response:
+    """PNG of the live command map as the caller would see it (for incident reports)."""
+    get_site(session, site)  # 404 before a browser is started for nothing
+    token = request.headers["authorization"].split(" ", 1)[1]
+    base = str(request.base_url).rstrip("/")
+    png = map_png(base, token, site, lang, size)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

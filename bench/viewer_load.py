@@ -1,0 +1,359 @@
+"""Helpers for ``bench_viewer.py``: the private database, the app's event loop, people
+walking inside the demo site, the 1 Hz feeder, CPU accounting and the in-page probes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psycopg
+import shapely
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine, make_url
+
+from gis.crs import WGS84, transformer
+from twin.db import make_sessionmaker, session_scope
+from twin.demo.load import ensure_demo_users, load_demo_plant
+from twin.embedded.postgres import ensure_database
+from twin.migrate import upgrade
+
+SITE = "demo"
+DB_NAME = "twin_bench_viewer"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the shipped demo accounts
+WALK_SPEED_M_S = (0.8, 1.6)  # people walking, a little slower or faster than 1.2 m/s
+TURN_SD_RAD = 0.35  # heading drift per second
+
+
+# --- database ----------------------------------------------------------------------------
+
+
+def libpq(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    return parsed.set(database=database or parsed.database).render_as_string(False)
+
+
+def fresh_db(server_url: str) -> str:
+    url = make_url(server_url).set(database=DB_NAME).render_as_string(False)
+    drop_db(url)
+    ensure_database(url)
+    upgrade(url)
+    return url
+
+
+def drop_db(url: str) -> None:
+    with psycopg.connect(libpq(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def load_demo(engine: Engine) -> None:
+    with session_scope(make_sessionmaker(engine)) as session:
+        load_demo_plant(session)
+        ensure_demo_users(session, DEMO_PASSWORD)
+
+
+def capture_loop(app: FastAPI) -> Future[asyncio.AbstractEventLoop]:
+    """The event loop uvicorn runs ``app`` on, known once the lifespan starts.
+
+    ``serving()`` runs the app in its own thread and loop; the Bus is not thread-safe, so
+    events are handed to that loop (``call_soon_threadsafe``), as the engine's are.
+    """
+    found: Future[asyncio.AbstractEventLoop] = Future()
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        found.set_result(asyncio.get_running_loop())
+        async with inner(a) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return found
+
+
+# --- people walking inside the site ------------------------------------------------------
+
+
+@dataclass
+class SiteShape:
+    metric_srid: int
+    boundary_m: Any  # shapely polygon in the site's metric CRS (Gauss-Krüger metres)
+    lonlat_bounds: tuple[float, float, float, float]  # WGS84 west, south, east, north
+
+
+def site_shape(dsn: str) -> SiteShape:
+    """The site's boundary in its metric CRS and its WGS84 bounds, both from PostGIS."""
+    with psycopg.connect(dsn) as conn:
+        srid, wkb, w, s, e, n = conn.execute(
+            "SELECT metric_srid, ST_AsBinary(ST_Transform(boundary, metric_srid)), "
+            "ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM "
+            "(SELECT *, ST_Transform(boundary, 4326) AS b FROM sites WHERE code = %s) AS q",
+            (SITE,),
+        ).fetchone()  # type: ignore[misc]
+    polygon = shapely.from_wkb(bytes(wkb))
+    shapely.prepare(polygon)
+    return SiteShape(int(srid), polygon, (w, s, e, n))
+
+
+class Walkers:
+    """``n`` people walking at their own pace, turning a little each second, bouncing off
+    the site boundary. Positions are metres in the site CRS; lon/lat come from pyproj."""
+
+    def __init__(self, shape: SiteShape, n: int, seed: int = 7) -> None:
+        self.shape, self.rng = shape, np.random.default_rng(seed)
+        x0, y0, x1, y1 = shape.boundary_m.bounds
+        xs: list[float] = []
+        ys: list[float] = []
+        while len(xs) < n:  # uniform over the site: rejection sampling in its box
+            x, y = self.rng.uniform(x0, x1, n), self.rng.uniform(y0, y1, n)
+            inside = shapely.contains_xy(shape.boundary_m, x, y)
+            xs += list(x[inside])
+            ys += list(y[inside])
+        self.x, self.y = np.array(xs[:n]), np.array(ys[:n])
+        self.heading = self.rng.uniform(0, 2 * math.pi, n)
+        self.speed = self.rng.uniform(*WALK_SPEED_M_S, n)
+        self.tags = [f"BENCH-{i:05d}" for i in range(n)]
+        self.to_lonlat = transformer(shape.metric_srid, WGS84)
+
+    def step(self, dt_s: float) -> None:
+        self.heading += self.rng.normal(0, TURN_SD_RAD, len(self.x))
+        nx = self.x + self.speed * dt_s * np.cos(self.heading)
+        ny = self.y + self.speed * dt_s * np.sin(self.heading)
+        inside = shapely.contains_xy(self.shape.boundary_m, nx, ny)
+        self.x, self.y = np.where(inside, nx, self.x), np.where(inside, ny, self.y)
+        self.heading = np.where(inside, self.heading, self.heading + math.pi)
+
+    def event(self, ts: str) -> dict[str, Any]:
+        """A "positions" event as the PeopleTracker publishes it (twin/people/live.py)."""
+        lon, lat = self.to_lonlat.transform(self.x, self.y)
+        return {
+            "type": "positions",
+            "tags": {
+                tag: {
+                    "ts": ts,
+                    "lon": round(float(lo), 8),
+                    "lat": round(float(la), 8),
+                    "x_m": round(float(x), 2),
+                    "y_m": round(float(y), 2),
+                    "floor": 0,
+                    "accuracy_m": 0.3,
+                }
+                for tag, lo, la, x, y in zip(
+                    self.tags, lon.tolist(), lat.tolist(), self.x, self.y, strict=True
+                )
+            },
+        }
+
+
+class Feeder(threading.Thread):
+    """Publishes every walker's position once a second into the app's Bus, on its loop.
+
+    Each batch carries its publish time as ``ts`` (ISO 8601, ms); ``published`` maps that
+    string to the wall-clock ms at which the event was handed to the loop.
+    """
+
+    def __init__(self, walkers: Walkers, publish: Callable[[dict[str, Any]], None]) -> None:
+        super().__init__(name="feeder", daemon=True)
+        self.walkers, self.publish = walkers, publish
+        self.published: dict[str, float] = {}
+        self.build_ms: list[float] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        next_at = time.monotonic()
+        while not self.stop.is_set():
+            t0 = time.perf_counter()
+            self.walkers.step(1.0)
+            ts = datetime.now(UTC).isoformat(timespec="milliseconds")
+            event = self.walkers.event(ts)
+            self.build_ms.append((time.perf_counter() - t0) * 1e3)
+            self.publish(event)
+            self.published[ts] = time.time() * 1e3
+            next_at += 1.0
+            self.stop.wait(max(0.0, next_at - time.monotonic()))
+
+
+# --- CPU accounting ----------------------------------------------------------------------
+
+CLOCK_TICKS_S = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    name, rest = text.split(" (", 1)[1].rsplit(") ", 1)
+    return [name, *rest.split()]
+
+
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """pid → (name, parent pid, CPU seconds) of every process."""
+    out = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        st = _stat(entry.name)
+        if st is not None:
+            out[int(entry.name)] = (st[0], int(st[2]), (int(st[12]) + int(st[13])) / CLOCK_TICKS_S)
+    return out
+
+
+def _chromium_kind(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        for arg in cmd:
+            if arg.startswith(b"--type="):
+                return {"renderer": "page", "gpu-process": "gpu"}.get(arg[7:].decode(), "browser")
+    return "browser"
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds over one phase: the app (this process), the page's renderer, Chromium's
+    GPU process (SwiftShader rasterises there), its other processes, the PostgreSQL server
+    and the whole machine (others included)."""
+
+    start: dict[str, float] = field(default_factory=dict)
+
+    @staticmethod
+    def sample() -> dict[str, float]:
+        procs = _processes()
+        children: dict[int, list[int]] = {}
+        for pid, (_, ppid, _) in procs.items():
+            children.setdefault(ppid, []).append(pid)
+        out = {"app": procs.get(os.getpid(), ("", 0, 0.0))[2], "page": 0.0, "gpu": 0.0}
+        out |= {"browser": 0.0, "postgres": 0.0}
+        todo = list(children.get(os.getpid(), []))
+        while todo:  # Chromium is started by Playwright's driver, a child of this process
+            pid = todo.pop()
+            todo += children.get(pid, [])
+            name, _, cpu = procs[pid]
+            if name.startswith("chrom"):
+                out[_chromium_kind(pid)] += cpu
+        out["postgres"] = sum(cpu for name, _, cpu in procs.values() if name == "postgres")
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        busy = sum(int(v) for i, v in enumerate(fields[:8]) if i not in (3, 4))  # not idle
+        out["machine"] = busy / CLOCK_TICKS_S
+        return out
+
+    def begin(self) -> None:
+        self.start = self.sample()
+
+    def spent(self) -> dict[str, float]:
+        return {k: v - self.start.get(k, 0.0) for k, v in self.sample().items()}
+
+
+def cpu_note(spent: dict[str, float], wall_s: float) -> str:
+    parts = ", ".join(f"{k} {v / wall_s:.0%}" for k, v in spent.items() if v >= 0.05)
+    return f"CPU (of one core): {parts}"
+
+
+# --- tiles -------------------------------------------------------------------------------
+
+
+def tiles_covering(bounds: tuple[float, float, float, float], zoom: int) -> list[tuple[int, ...]]:
+    """XYZ tiles (Web Mercator) that cover a WGS84 box at ``zoom``."""
+
+    def tile(lon: float, lat: float) -> tuple[int, int]:
+        n, phi = 2**zoom, math.radians(lat)
+        x = int((lon + 180.0) / 360.0 * n)
+        y = int((1.0 - math.asinh(math.tan(phi)) / math.pi) / 2.0 * n)
+        return min(x, n - 1), min(y, n - 1)
+
+    west, south, east, north = bounds
+    (x0, y0), (x1, y1) = tile(west, north), tile(east, south)
+    return [(zoom, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+# --- in the page -------------------------------------------------------------------------
+
+# Injected before the page's own scripts on every load: the token (as if logged in) and a
+# watcher noting when each step of the first meaningful paint happened (ms since
+# navigation start). "done" is checked at the end of each MapLibre frame and each
+# animation frame: the map has loaded its tiles, every sensor is drawn, the stream is live.
+FIRST_PAINT_INIT = """
+sessionStorage.setItem('token', %(token)s);
+(() => {
+  const b = window.__fmp = {};
+  const mark = (k) => { if (b[k] === undefined) b[k] = performance.now(); };
+  document.addEventListener('DOMContentLoaded', () => mark('dcl'));
+  let hooked = null;
+  const check = () => {
+    const v = window.twinView, m = v && v.map && v.map.map;
+    if (!m) return false;
+    mark('map');
+    if (hooked !== m) { hooked = m; m.on('render', check); m.on('load', () => mark('load')); }
+    if (v.status === 'live') mark('live');
+    if (b.done !== undefined || v.status !== 'live' || !m.loaded()) return b.done !== undefined;
+    const codes = new Set(m.queryRenderedFeatures({layers: ['sensors']})
+      .map((f) => f.properties.code));
+    if (codes.size >= %(sensors)d) { mark('done'); b.tiles = performance
+      .getEntriesByType('resource').filter((e) => e.name.includes('/tiles/')).length; }
+    return b.done !== undefined;
+  };
+  const poll = () => { if (!check()) requestAnimationFrame(poll); };
+  requestAnimationFrame(poll);
+})();
+"""
+
+# The baseline page: MapLibre from the app's own /vendor, the same viewport, one
+# background layer, nothing to fetch but the library; "done" at its "load" event.
+BARE_MAP_HTML = """<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="/vendor/maplibre-gl/maplibre-gl.css">
+<style>html, body, #map { margin: 0; height: 100%%; }</style></head>
+<body><div id="map"></div><script type="module">
+import * as maplibregl from "/vendor/maplibre-gl/maplibre-gl.mjs";
+const map = new maplibregl.Map({container: "map", center: [%(lon)f, %(lat)f], zoom: 16,
+  attributionControl: false, style: {version: 8, sources: {}, layers: [
+    {id: "background", type: "background", paint: {"background-color": "#0e1a27"}}]}});
+map.on("load", () => { window.__fmp = {done: performance.now()}; });
+</script></body></html>"""
+
+# Installed once the page is live. Counts animation frames and MapLibre frames while
+# ``on``; wraps the people source's setData to note the newest ``ts`` handed to it, and at
+# the end of the first MapLibre frame drawn with that source fully loaded (worker done,
+# tiles reloaded) records [ts, Date.now()]: the batch is on screen.
+FRAME_PROBE = """
+(() => {
+  const map = window.twinView.map.map, src = map.getSource('people');
+  const b = window.__fps = {on: false, frames: 0, gaps: [], renders: 0, shown: [], sets: 0};
+  let pending = null, last = 0;
+  const setData = src.setData.bind(src);
+  src.setData = (data) => {
+    let newest = '';
+    for (const f of data.features) if (f.properties.ts > newest) newest = f.properties.ts;
+    pending = newest;
+    b.sets += 1;
+    return setData(data);
+  };
+  map.on('render', () => {
+    if (b.on) b.renders += 1;
+    if (pending !== null && map.isSourceLoaded('people')) {
+      b.shown.push([pending, Date.now()]);
+      pending = null;
+    }
+  });
+  const tick = (t) => {
+    if (b.on) { b.frames += 1; b.gaps.push(t - last); }
+    last = t;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  window.__fpsWindow = (on) => {
+    if (on) Object.assign(b, {on: true, frames: 0, gaps: [], renders: 0, t0: performance.now()});
+    else { b.on = false; b.t1 = performance.now(); }
+    return {frames: b.frames, gaps: b.gaps, renders: b.renders, sets: b.sets,
+            seconds: ((b.t1 ?? performance.now()) - (b.t0 ?? 0)) / 1000};
+  };
+})();
+"""
