@@ -37,42 +37,48 @@ export const GROUPS = [
   ["people_layer", ["people"]],
 ];
 
-function layers() {
+// Map symbols are sized in pixels; the page's text is sized from the viewport (app.css).
+// Scaling symbols by the same factor keeps a 3840×2160 wall as legible as 1920×1080.
+function uiScale() {
+  return Math.max(1, parseFloat(getComputedStyle(document.documentElement).fontSize) / 16);
+}
+
+function layers(k) {
   const plant = (id, type, extra) => ({ id, type, source: "plant", "source-layer": id.split("-")[0], ...extra });
   const out = [
     { id: "background", type: "background", paint: { "background-color": "#0e1a27" } },
     plant("zones", "fill", { paint: { "fill-color": ZONE_KIND_COLOURS, "fill-opacity": 0.85 } }),
-    plant("zones-outline", "line", { paint: { "line-color": "#4f6f8f", "line-width": 1 } }),
+    plant("zones-outline", "line", { paint: { "line-color": "#4f6f8f", "line-width": k } }),
     plant("risk_zones", "fill", { paint: {
       "fill-color": ["match", ["get", "grade"], ...Object.entries(GRADE_COLOURS).flat(), "#888"],
       "fill-opacity": 0.28 } }),
     plant("risk_zones-outline", "line", { paint: {
       "line-color": ["match", ["get", "grade"], ...Object.entries(GRADE_COLOURS).flat(), "#888"],
-      "line-width": 1.5, "line-dasharray": [3, 2] } }),
+      "line-width": 1.5 * k, "line-dasharray": [3, 2] } }),
     plant("route_edges", "line", { paint: {
       "line-color": ["match", ["get", "kind"], "road", "#7f93a8", "#566b80"],
-      "line-width": ["match", ["get", "kind"], "road", 3, 1.2] } }),
+      "line-width": ["match", ["get", "kind"], "road", 3 * k, 1.2 * k] } }),
     plant("installations", "fill", { paint: {
       "fill-color": ["match", ["coalesce", ["feature-state", "grade"], 0],
         ...Object.entries(HAZARD_COLOURS).flatMap(([g, c]) => [Number(g), c]), "#8d6e63"],
       "fill-opacity": ["case", ["to-boolean", ["feature-state", "grade"]], 0.75, 0.6] } }),
-    plant("installations-outline", "line", { paint: { "line-color": "#d7ccc8", "line-width": 1 } }),
+    plant("installations-outline", "line", { paint: { "line-color": "#d7ccc8", "line-width": k } }),
   ];
   for (const [name, [colour, radius]] of Object.entries(POINT_STYLES)) {
     out.push(plant(name, "circle", { paint: {
-      "circle-color": colour, "circle-radius": radius, "circle-stroke-color": "#0b1420", "circle-stroke-width": 1 } }));
+      "circle-color": colour, "circle-radius": radius * k, "circle-stroke-color": "#0b1420", "circle-stroke-width": k } }));
   }
   const state = ["coalesce", ["feature-state", "state"], "nodata"];
   out.push(plant("sensors", "circle", { paint: {
     "circle-color": ["match", state, ...Object.entries(STATE_COLOURS).flat(), STATE_COLOURS.nodata],
-    "circle-radius": ["match", state, ["high_1", "high_2"], 9, ["fault", "low", "rate"], 7, 5],
+    "circle-radius": ["match", state, ["high_1", "high_2"], 9 * k, ["fault", "low", "rate"], 7 * k, 5 * k],
     "circle-stroke-color": ["match", state, ["high_1", "high_2"], "#ffffff", "#0b1420"],
-    "circle-stroke-width": ["match", state, ["high_1", "high_2"], 2.5, 1] } }));
+    "circle-stroke-width": ["match", state, ["high_1", "high_2"], 2.5 * k, k] } }));
   out.push({ id: "people", type: "circle", source: "people", paint: {
     "circle-color": ["match", ["get", "kind"], ...Object.entries(PERSON_COLOURS).flat(), "#ffffff"],
-    "circle-radius": ["case", ["get", "sos"], 8, 4.5],
+    "circle-radius": ["case", ["get", "sos"], 8 * k, 4.5 * k],
     "circle-stroke-color": ["case", ["get", "sos"], "#ff1744", "#000000"],
-    "circle-stroke-width": ["case", ["get", "sos"], 3, 1] } });
+    "circle-stroke-width": ["case", ["get", "sos"], 3 * k, k] } });
   return out;
 }
 
@@ -89,7 +95,7 @@ export class PlantMap {
       },
       people: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
     };
-    const style = { version: 8, sources, layers: layers() };
+    const style = { version: 8, sources, layers: layers(uiScale()) };
     if (meta.basemap) {
       sources.basemap = { type: "raster", tiles: [meta.basemap], tileSize: 256 };
       style.layers.splice(1, 0, { id: "basemap", type: "raster", source: "basemap" });
@@ -104,6 +110,9 @@ export class PlantMap {
     this.map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), "top-right");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric", maxWidth: 160 }), "bottom-left");
     this.ready = new Promise((resolve) => this.map.on("load", resolve));
+    // The style is in (layers and sources exist): layout and feature state may be set, the
+    // tiles may still be on their way. Comes a frame after construction, long before "load".
+    this.styled = new Promise((resolve) => this.map.once("style.load", resolve));
     // Names as HTML markers: MapLibre's own text needs glyph files from a font server,
     // which an air-gapped plant does not have; the browser's CJK font draws these.
     this.labels = meta.labels.map((l) => {
@@ -113,7 +122,9 @@ export class PlantMap {
       return { l, el, marker: new maplibregl.Marker({ element: el }).setLngLat(l.lonlat).addTo(this.map) };
     });
     this.relabel();
-    const near = () => container.classList.toggle("near", this.map.getZoom() >= 17);
+    // Hazard-source names only when zoomed in enough for them not to collide; a larger
+    // screen at the same zoom shows a wider area per label, hence the scale.
+    const near = () => container.classList.toggle("near", this.map.getZoom() - Math.log2(uiScale()) >= 17);
     this.map.on("zoom", near);
     near();
     this.map.on("click", (e) => this.click(e));

@@ -18,7 +18,9 @@ export function renderAlarms(alarms, sensors, handlers) {
   const ack = canAcknowledge() && !handlers.lookingBack();
   $("alarms").innerHTML = list.map((a) => {
     const sensor = sensors.get(a.sensor);
-    const where = a.sensor ? `${a.sensor} ${pick(sensor?.name, sensor?.name_en)}` : (a.zone || a.tag || "");
+    const where = a.sensor
+      ? `${a.sensor} ${pick(sensor?.name, sensor?.name_en)}`
+      : [a.tag, handlers.zoneName(a.zone)].filter(Boolean).join(" · ");
     const value = a.value === null || a.value === undefined ? "" : ` · ${a.value}${sensor?.unit ? " " + sensor.unit : ""}`;
     const state = [a.acked ? t("acked") : t("unacked"), a.active ? "" : t("cleared")].filter(Boolean).join(" · ");
     return `<li data-alarm-id="${a.id}" data-kind="${escape(a.kind)}" class="${a.acked ? "" : "unacked"} ${a.active ? "" : "cleared"}">`

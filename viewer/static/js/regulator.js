@@ -1,7 +1,7 @@
 // The regulators' one map: read-only, hazard sources by GB 18218 grade, graded risk zones,
 // the alarm summary, and the downloads (GeoPackage, GeoJSON, KML; OGC API for GIS tools).
 import { applyText, dateTimeOf, lang, pick, setLang, t } from "./i18n.js";
-import { api, login, logout, onLogout, whoAmI } from "./session.js";
+import { api, logout, onLogout, loginForm, whoAmI } from "./session.js";
 import { GRADE_COLOURS, GROUPS, HAZARD_COLOURS, PlantMap, escape } from "./map2d.js";
 
 const $ = (id) => document.getElementById(id);
@@ -87,15 +87,7 @@ function showLogin() {
   ["app", "site", "logout"].forEach((id) => $(id).classList.add("hidden"));
 }
 
-$("login").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  try {
-    await login($("username").value, $("password").value);
-    await start();
-  } catch (err) {
-    $("login-error").textContent = `${t("failed")}: ${err.message}`;
-  }
-});
+loginForm(start);
 $("lang").value = lang;
 $("lang").addEventListener("change", (e) => {
   setLang(e.target.value);

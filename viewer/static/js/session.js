@@ -1,4 +1,7 @@
-// The API's bearer token, kept for the browser tab only (sessionStorage).
+// The API's bearer token, kept for the browser tab only (sessionStorage), and the one
+// login form every page shows.
+import { applyText, t } from "./i18n.js";
+
 let token = sessionStorage.getItem("token");
 let me = null;
 const listeners = [];
@@ -59,4 +62,28 @@ const ACK_ROLES = new Set(["admin", "commander", "safety_engineer", "operator"])
 
 export function canAcknowledge() {
   return Boolean(me && ACK_ROLES.has(me.role));
+}
+
+const FORM = `<strong data-i18n="login"></strong>
+  <input id="username" autocomplete="username" data-i18n-placeholder="username">
+  <input id="password" type="password" autocomplete="current-password" data-i18n-placeholder="password">
+  <button type="submit" data-i18n="signin"></button>
+  <div id="login-error"></div>`;
+
+// Fills the page's <form id="login"> and calls signedIn() after a successful login.
+export function loginForm(signedIn) {
+  const form = document.getElementById("login");
+  form.innerHTML = FORM;
+  applyText(form);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const error = document.getElementById("login-error");
+    try {
+      await login(form.querySelector("#username").value, form.querySelector("#password").value);
+      error.textContent = "";
+      await signedIn();
+    } catch (err) {
+      error.textContent = `${t("failed")}: ${err.message}`;
+    }
+  });
 }

@@ -4,7 +4,7 @@ import * as THREE from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import { applyText, lang, pick, setLang, t } from "./i18n.js";
-import { api, bearer, login, whoAmI } from "./session.js";
+import { api, bearer, loginForm, whoAmI } from "./session.js";
 import { LiveStream } from "./stream.js";
 import { STATE_COLOURS, escape } from "./map2d.js";
 
@@ -161,15 +161,7 @@ function status() {
 window.addEventListener("resize", resize);
 $("lang").value = lang;
 $("lang").addEventListener("change", (e) => { setLang(e.target.value); status(); });
-$("login").addEventListener("submit", async (e) => {
-  e.preventDefault();
-  try {
-    await login($("username").value, $("password").value);
-    await start();
-  } catch (err) {
-    $("login-error").textContent = `${t("failed")}: ${err.message}`;
-  }
-});
+loginForm(start);
 applyText();
 status();
 whoAmI().then((me) => (me ? start() : $("login").classList.remove("hidden"))).catch(() => $("login").classList.remove("hidden"));
