@@ -36,30 +36,27 @@ from typing import Any
 import httpx
 import paho.mqtt.client as mqtt
 import psycopg
+from bench_setup import DEMO_PASSWORD, drop_db, fresh_db, libpq, load_demo, progress_bar
 from fastapi import FastAPI
 from ingest_load import RAW_TABLE, LoadJob, LoadResult, publish_load, raw_peer, stop_process
 from paho.mqtt.enums import CallbackAPIVersion
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy.engine import Engine, make_url
 from websockets.sync.client import connect as ws_connect
 
 from twin.app import create_app
 from twin.config import Settings
-from twin.db import make_engine, make_sessionmaker, session_scope
-from twin.demo.load import ensure_demo_users, load_demo_plant
+from twin.db import make_engine
 from twin.embedded.mosquitto import PrivateBroker
-from twin.embedded.postgres import ensure_database, resolve_database
+from twin.embedded.postgres import resolve_database
 from twin.embedded.server import free_port, serving
-from twin.migrate import upgrade
 
 console = Console()
 if not console.is_terminal:
     console = Console(width=150)  # piped into a log: wide enough for the table
 DB_NAME = "twin_bench_ingest"
 SITE = "demo"
-DEMO_PASSWORD = "demo"  # noqa: S105 - the shipped demo accounts
 GOAL_SINGLE_MSG_S = 5_000
 GOAL_BATCH_READINGS_S = 30_000
 GOAL_ALARM_P99_MS, SEED_ALARM_P99_MS = 100.0, 500.0
@@ -83,31 +80,6 @@ WARMUP_S = 4.0
 
 
 # --- setup -------------------------------------------------------------------------------
-
-
-def _libpq(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    return parsed.set(database=database or parsed.database).render_as_string(False)
-
-
-def _fresh_db(server_url: str) -> str:
-    url = make_url(server_url).set(database=DB_NAME).render_as_string(False)
-    with psycopg.connect(_libpq(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    ensure_database(url)
-    upgrade(url)
-    return url
-
-
-def _drop_db(url: str) -> None:
-    with psycopg.connect(_libpq(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
-def _load_demo(engine: Engine) -> None:
-    with session_scope(make_sessionmaker(engine)) as session:
-        load_demo_plant(session)
-        ensure_demo_users(session, DEMO_PASSWORD)
 
 
 @dataclass
@@ -323,14 +295,7 @@ def _measure(
     results: mp.Queue[LoadResult] = ctx.Queue()
     proc = ctx.Process(target=publish_load, args=(job, results), daemon=True)
     plant.children.append(proc)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar(console) as bar:
         task = bar.add_task(label, total=expected)
         base = progress()
         meter.begin()
@@ -744,12 +709,12 @@ def _setup(stack: ExitStack, work: Path, keep_db: bool) -> Plant:
     server, cluster = resolve_database(None, work)
     if cluster is not None:
         stack.callback(cluster.stop)
-    url = _fresh_db(server)
+    url = fresh_db(server, DB_NAME)
     if not keep_db:
-        stack.callback(_drop_db, url)
+        stack.callback(drop_db, url)
     engine = make_engine(url)
     stack.callback(engine.dispose)
-    _load_demo(engine)
+    load_demo(engine)
     broker = PrivateBroker(work / "mosquitto", port=free_port())
     broker.start()
     stack.callback(broker.stop)
@@ -765,12 +730,12 @@ def _setup(stack: ExitStack, work: Path, keep_db: bool) -> Plant:
     base_url = stack.enter_context(serving(app))
     if not app.state.live.ingest.connected.wait(30):
         raise RuntimeError("the app's MQTT ingest did not connect")
-    sql = stack.enter_context(psycopg.connect(_libpq(url), autocommit=True))
+    sql = stack.enter_context(psycopg.connect(libpq(url), autocommit=True))
     token = _token(base_url)
     load, probes = split_sensors(_sensors(base_url, token))
     assert broker.process is not None
     plant = Plant(
-        base_url, token, broker.port, broker.process.pid, app, sql, _libpq(url), load, probes
+        base_url, token, broker.port, broker.process.pid, app, sql, libpq(url), load, probes
     )
     # Registered last, so it runs first: no publisher outlives the broker or the app.
     stack.callback(lambda: [stop_process(p, 5) for p in plant.children if p.is_alive()])

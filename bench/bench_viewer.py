@@ -33,9 +33,9 @@ from typing import Any
 
 import httpx
 import psycopg
+from bench_setup import progress_bar
 from playwright.sync_api import Browser, Page, sync_playwright
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.dialects import postgresql
 from viewer_load import (
@@ -69,17 +69,6 @@ WARMUP_S = 3.0  # people walk this long before frames are counted
 Row = tuple[str, str, str, str, str]
 
 
-def bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
 # --- 1. first meaningful paint -----------------------------------------------------------
 
 
@@ -87,7 +76,7 @@ def first_paint(browser: Browser, plant: Plant, loads: int) -> Row:
     twin: list[dict[str, float]] = []
     bare: list[dict[str, float]] = []
     tiles = 0
-    with bar() as progress:
+    with progress_bar(console) as progress:
         task = progress.add_task("cold loads of the wall screen (and the bare map) …", total=loads)
         for i in range(loads):  # alternating which goes first: neither always pays for it
             for is_bare in (i % 2 == 1, i % 2 == 0):
@@ -141,7 +130,7 @@ class Motion:
 def _window(page: Page, plant: Plant, people: int, seconds: float, label: str) -> Motion:
     feeder = Feeder(Walkers(plant.shape, people), plant.publish) if people else None
     meter = CpuMeter()
-    with bar() as progress:
+    with progress_bar(console) as progress:
         task = progress.add_task(label, total=round(WARMUP_S + seconds))
         if feeder is not None:
             feeder.start()
@@ -267,7 +256,7 @@ def tile_rows(plant: Plant, rounds: int) -> list[Row]:
     with (
         httpx.Client(base_url=plant.base_url, headers=headers) as client,
         psycopg.connect(plant.dsn, autocommit=True) as conn,
-        bar() as progress,
+        progress_bar(console) as progress,
     ):
         task = progress.add_task("vector tiles: HTTP and bare SQL …", total=(rounds + 1) * 2)
 
@@ -341,7 +330,10 @@ def export_rows(plant: Plant, repeats: int, work: Path) -> list[Row]:
     )
     rows: list[Row] = []
     headers = {"Authorization": f"Bearer {plant.token}"}
-    with httpx.Client(base_url=plant.base_url, headers=headers, timeout=120) as client, bar() as p:
+    with (
+        httpx.Client(base_url=plant.base_url, headers=headers, timeout=120) as client,
+        progress_bar(console) as p,
+    ):
         task = p.add_task("one-map export: the twin and ogr2ogr …", total=len(EXPORTS) * repeats)
         for fmt in EXPORTS:
             twin_s: list[float] = []

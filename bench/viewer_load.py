@@ -24,22 +24,19 @@ import httpx
 import numpy as np
 import psycopg
 import shapely
+from bench_setup import DEMO_PASSWORD, drop_db, fresh_db, libpq, load_demo
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page
-from sqlalchemy.engine import Engine, make_url
 
 from gis.crs import WGS84, transformer
 from twin.app import create_app
 from twin.config import Settings
-from twin.db import make_engine, make_sessionmaker, session_scope
-from twin.demo.load import ensure_demo_users, load_demo_plant
-from twin.embedded.postgres import ensure_database, resolve_database
+from twin.db import make_engine
+from twin.embedded.postgres import resolve_database
 from twin.embedded.server import serving
-from twin.migrate import upgrade
 
 SITE = "demo"
 DB_NAME = "twin_bench_viewer"
-DEMO_PASSWORD = "demo"  # noqa: S105 - the shipped demo accounts
 WALK_SPEED_M_S = (0.8, 1.6)  # people walking, a little slower or faster than 1.2 m/s
 TURN_SD_RAD = 0.35  # heading drift per second
 VIEWPORT = {"width": 1920, "height": 1080}
@@ -58,30 +55,6 @@ def verdict(value: float, goal: float, higher_is_better: bool) -> str:
 
 
 # --- database ----------------------------------------------------------------------------
-
-
-def libpq(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    return parsed.set(database=database or parsed.database).render_as_string(False)
-
-
-def fresh_db(server_url: str) -> str:
-    url = make_url(server_url).set(database=DB_NAME).render_as_string(False)
-    drop_db(url)
-    ensure_database(url)
-    upgrade(url)
-    return url
-
-
-def drop_db(url: str) -> None:
-    with psycopg.connect(libpq(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
-def load_demo(engine: Engine) -> None:
-    with session_scope(make_sessionmaker(engine)) as session:
-        load_demo_plant(session)
-        ensure_demo_users(session, DEMO_PASSWORD)
 
 
 def capture_loop(app: FastAPI) -> Future[asyncio.AbstractEventLoop]:
@@ -146,7 +119,7 @@ def plant_running(work: Path, keep_db: bool) -> Iterator[Plant]:
         server, cluster = resolve_database(None, work)
         if cluster is not None:
             stack.callback(cluster.stop)
-        url = fresh_db(server)
+        url = fresh_db(server, DB_NAME)
         if not keep_db:
             stack.callback(drop_db, url)
         engine = make_engine(url)

@@ -27,6 +27,10 @@ LEAK_LASTS_S = 90.0
 FAULT_CHANCE = 0.00004
 FAULT_LASTS_S = 20.0
 
+# The site's prevailing wind comes from the south-east (Changzhou climate, see the demo
+# layout's assembly points).
+PREVAILING_WIND_FROM_DEG = 135.0
+
 
 @dataclass
 class SimSensor:
@@ -99,6 +103,8 @@ class PlantSimulator:
         if s.kind in ("temperature", "pressure", "flow"):
             low = s.range_min + 0.2 * s.span
             return float(self.rng.uniform(low, max(low, s.normal_max)))
+        if s.kind == "wind" and s.unit == "°":
+            return PREVAILING_WIND_FROM_DEG
         if s.kind == "wind":
             return 3.0
         return s.range_min + s.span * 0.01
@@ -139,6 +145,10 @@ class PlantSimulator:
                     shape = min(1.0, age / 20) * math.exp(-max(0.0, age - 40) / 20)
                     value += leak.peak_fraction * s.alarm_high_2 * shape
             return min(max(value, s.range_min), s.range_max)
+        if s.kind == "wind" and s.unit == "°":
+            # Veers and backs around where it came from; reported in [0, 360).
+            s.state = (s.state + float(self.rng.normal(0, 3.0))) % 360.0
+            return round(s.state, 1)
         if s.kind == "wind":
             s.state = min(max(s.state + float(self.rng.normal(0, 0.2)), 0.3), 12.0)
             return s.state

@@ -34,7 +34,7 @@ EXPECTED_DEMO_COUNTS = {
     "zones": 15,
     "installations": 17,
     "equipment": 25,
-    "sensors": 61,
+    "sensors": 63,
     "cameras": 10,
     "base_stations": 20,
     "route_nodes": 682,
@@ -220,7 +220,8 @@ def test_gas_detectors_carry_the_rule_file_set_points(plant: Layers) -> None:
     heavy = [p["install_height_m"] for p in detectors if p["gas"] in ("chlorine", "lpg")]
     assert max(heavy) <= 0.6  # GB/T 50493: heavier-than-air gases 0.3-0.6 m above floor
     winds = [p for p, _ in plant["sensors"] if p["kind"] == "wind"]
-    assert len(winds) == 2 and all(p["unit"] == "m/s" for p in winds)
+    # Two masts, each with speed and the direction the wind comes from.
+    assert sorted(p["unit"] for p in winds) == ["m/s", "m/s", "°", "°"]
 
 
 def test_risk_zone_colours_match_their_scores(plant: Layers) -> None:

@@ -77,3 +77,23 @@ def test_the_quiet_fast_path_changes_no_verdict(monkeypatch) -> None:  # type: i
     monkeypatch.setattr(SensorConditions, "_quiet", lambda *a, **k: False)
     slow = feed(SensorConditions(), values)
     assert fast == slow and len(fast) > 50
+
+
+def test_a_wind_direction_crossing_north_is_no_rate_of_change_alarm() -> None:
+    direction = SetPoints(0, 360, None, None, None, angular=True)
+    cond = SensorConditions()
+    out = [
+        t
+        for i, deg in enumerate([355.0, 2.0, 358.0, 4.0, 359.5])
+        for t in cond.evaluate(RULES_, direction, T0 + timedelta(seconds=2 * i), deg, "good")
+    ]
+    assert out == []
+    # The same jumps on a linear quantity are rates of change.
+    linear = SetPoints(0, 360, None, None, None)
+    cond = SensorConditions()
+    kinds = [
+        t.kind
+        for i, deg in enumerate([2.0, 358.0])
+        for t in cond.evaluate(RULES_, linear, T0 + timedelta(seconds=2 * i), deg, "good")
+    ]
+    assert kinds == ["rate"]

@@ -47,6 +47,8 @@ class SetPoints:
     alarm_low: float | None
     alarm_high_1: float | None
     alarm_high_2: float | None
+    # A direction in degrees wraps around (359° → 1° is a 2° change): no rate-of-change alarm.
+    angular: bool = False
 
     @property
     def span(self) -> float:
@@ -110,7 +112,7 @@ class SensorConditions:
                 tripped = value >= sp if high else value <= sp
                 held = value > sp - deadband if high else value < sp + deadband
                 checks.append((kind, tripped, held, sp, rules.on_delay_s))  # type: ignore[arg-type]
-            rising = self._rate(value, ts)
+            rising = None if points.angular else self._rate(value, ts)
             limit = points.span * rules.rate_pct_span_per_s / 100
             if rising is not None:
                 checks.append(("rate", rising >= limit, rising >= limit / 2, limit, 0.0))
@@ -136,7 +138,7 @@ class SensorConditions:
             or (points.alarm_low is not None and value <= points.alarm_low)
         ):
             return False
-        rising = self._rate(value, ts)
+        rising = None if points.angular else self._rate(value, ts)
         if rising is not None and rising >= points.span * rules.rate_pct_span_per_s / 100:
             return False
         self.last_value, self.last_ts = value, ts

@@ -13,6 +13,9 @@ from twin.alarms.rules import SensorConditions, SetPoints
 from twin.plant.models import Sensor
 from twin.sites.models import Site
 
+# Units of quantities on a circle (wind direction): they wrap around at 360.
+ANGULAR_UNITS = frozenset({"°", "deg"})
+
 
 @dataclass
 class LiveSensor:
@@ -47,6 +50,7 @@ class SensorRegistry:
                 sensor.alarm_low,
                 sensor.alarm_high_1,
                 sensor.alarm_high_2,
+                angular=sensor.unit in ANGULAR_UNITS,
             )
             # Keep the running state across reloads: an edit must not forget an active alarm.
             fresh[key] = LiveSensor(ref, points, old.conditions if old else SensorConditions())

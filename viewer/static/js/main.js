@@ -206,6 +206,7 @@ async function openSite(code) {
   view.trend.close();
   view.site = code;
   const meta = await api(`/api/v1/sites/${code}/map`);
+  view.map?.remove();
   $("map").innerHTML = "";
   view.map = new PlantMap($("map"), meta, {
     sensorClicked: (c) => view.sensors.has(c) && view.trend.open(view.site, view.sensors.get(c)),

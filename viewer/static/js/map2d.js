@@ -133,6 +133,7 @@ export class PlantMap {
       this.map.on("mouseleave", id, () => { this.map.getCanvas().style.cursor = ""; });
     }
     const redraw = () => {
+      if (this.removed) return;
       if (this.peopleDirty && this.map.getSource("people")) {
         this.peopleDirty = false;
         this.map.getSource("people").setData({ type: "FeatureCollection", features: [...this.people.values()] });
@@ -154,6 +155,12 @@ export class PlantMap {
     const html = `<div class="popup"><strong>${escape(t(f.layer.id === "people" ? "people_layer" : f.layer.id))} · ${escape(title)}</strong>`
       + `<dl>${rows.map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(v)}</dd>`).join("")}</dl></div>`;
     new maplibregl.Popup({ maxWidth: "24rem" }).setLngLat(e.lngLat).setHTML(html).addTo(this.map);
+  }
+
+  // Opening another site replaces the map: stop drawing and free its WebGL context.
+  remove() {
+    this.removed = true;
+    this.map.remove();
   }
 
   relabel() {

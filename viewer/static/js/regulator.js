@@ -54,6 +54,7 @@ function renderLegend() {
 async function openSite(code) {
   view.site = code;
   const meta = await api(`/api/v1/sites/${code}/map`);
+  view.map?.remove();
   $("map").innerHTML = "";
   view.map = new PlantMap($("map"), meta, { sensorClicked: () => {}, describe: (layer, p, state) =>
     (layer === "installations" && state.grade ? [[t("grade"), t(`g${state.grade}`)]] : [["code", p.code]]) });
