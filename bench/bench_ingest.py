@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 import paho.mqtt.client as mqtt
 import psycopg
-from bench_setup import DEMO_PASSWORD, drop_db, fresh_db, libpq, load_demo, progress_bar
+from bench_setup import DEMO_PASSWORD, demo_database, libpq, progress_bar
 from fastapi import FastAPI
 from ingest_load import RAW_TABLE, LoadJob, LoadResult, publish_load, raw_peer, stop_process
 from paho.mqtt.enums import CallbackAPIVersion
@@ -47,9 +47,7 @@ from websockets.sync.client import connect as ws_connect
 
 from twin.app import create_app
 from twin.config import Settings
-from twin.db import make_engine
 from twin.embedded.mosquitto import PrivateBroker
-from twin.embedded.postgres import resolve_database
 from twin.embedded.server import free_port, serving
 
 console = Console()
@@ -706,15 +704,7 @@ def report(rows: list[Row], durations: dict[str, float]) -> None:
 
 
 def _setup(stack: ExitStack, work: Path, keep_db: bool) -> Plant:
-    server, cluster = resolve_database(None, work)
-    if cluster is not None:
-        stack.callback(cluster.stop)
-    url = fresh_db(server, DB_NAME)
-    if not keep_db:
-        stack.callback(drop_db, url)
-    engine = make_engine(url)
-    stack.callback(engine.dispose)
-    load_demo(engine)
+    url, engine = demo_database(stack, work, DB_NAME, keep_db)
     broker = PrivateBroker(work / "mosquitto", port=free_port())
     broker.start()
     stack.callback(broker.stop)

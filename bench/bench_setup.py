@@ -3,14 +3,17 @@ a progress bar on the benchmark's console."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from pathlib import Path
+
 import psycopg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Engine, make_url
 
-from twin.db import make_sessionmaker, session_scope
+from twin.db import make_engine, make_sessionmaker, session_scope
 from twin.demo.load import ensure_demo_users, load_demo_plant
-from twin.embedded.postgres import ensure_database
+from twin.embedded.postgres import ensure_database, resolve_database
 from twin.migrate import upgrade
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the shipped demo accounts
@@ -41,6 +44,21 @@ def load_demo(engine: Engine) -> None:
     with session_scope(make_sessionmaker(engine)) as session:
         load_demo_plant(session)
         ensure_demo_users(session, DEMO_PASSWORD)
+
+
+def demo_database(stack: ExitStack, work: Path, name: str, keep: bool) -> tuple[str, Engine]:
+    """A fresh database ``name`` holding the demo plant and accounts, on the PostgreSQL the
+    app would use (a private cluster in ``work`` when none answers); undone by ``stack``."""
+    server, cluster = resolve_database(None, work)
+    if cluster is not None:
+        stack.callback(cluster.stop)
+    url = fresh_db(server, name)
+    if not keep:
+        stack.callback(drop_db, url)
+    engine = make_engine(url)
+    stack.callback(engine.dispose)
+    load_demo(engine)
+    return url, engine
 
 
 def progress_bar(console: Console) -> Progress:

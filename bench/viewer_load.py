@@ -24,15 +24,13 @@ import httpx
 import numpy as np
 import psycopg
 import shapely
-from bench_setup import DEMO_PASSWORD, drop_db, fresh_db, libpq, load_demo
+from bench_setup import DEMO_PASSWORD, demo_database, libpq
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page
 
 from gis.crs import WGS84, transformer
 from twin.app import create_app
 from twin.config import Settings
-from twin.db import make_engine
-from twin.embedded.postgres import resolve_database
 from twin.embedded.server import serving
 
 SITE = "demo"
@@ -116,15 +114,7 @@ class Plant:
 def plant_running(work: Path, keep_db: bool) -> Iterator[Plant]:
     """The app under uvicorn on a fresh database holding the demo plant and accounts."""
     with ExitStack() as stack:
-        server, cluster = resolve_database(None, work)
-        if cluster is not None:
-            stack.callback(cluster.stop)
-        url = fresh_db(server, DB_NAME)
-        if not keep_db:
-            stack.callback(drop_db, url)
-        engine = make_engine(url)
-        stack.callback(engine.dispose)
-        load_demo(engine)
+        url, engine = demo_database(stack, work, DB_NAME, keep_db)
         # No live plane (MQTT ingest, engine): the Bus and the stream are the app's own,
         # made by its lifespan either way, and the snapshot comes from the database.
         app = create_app(Settings(demo=True, data_dir=work), engine, live=False)
