@@ -24,6 +24,7 @@ from twin.config import Settings
 from twin.db import make_engine, make_sessionmaker
 from twin.errors import TwinError
 from twin.hazards.api import router as hazards_router
+from twin.incidents.api import router as incidents_router
 from twin.live.api import router as live_router
 from twin.live.bus import Bus
 from twin.live.plane import LivePlane
@@ -57,6 +58,7 @@ ROUTERS = [
         alarms_router,
         live_router,
         hazards_router,
+        incidents_router,
         tiles_router,
         people_router,
         scene_router,

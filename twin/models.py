@@ -4,6 +4,7 @@ from twin.alarms.models import Alarm, AlarmEvent
 from twin.audit.models import AuditEntry, AuditHead
 from twin.auth.models import LoginFailure, User
 from twin.db import Base
+from twin.incidents.models import Incident, IncidentEvent, ThreatZone
 from twin.people.models import LatestPosition, Position, Tag
 from twin.plant.models import LayerRow
 from twin.readings.models import LatestReading, Reading, ReadingRollup
@@ -16,6 +17,8 @@ __all__ = [
     "AlarmEvent",
     "AuditEntry",
     "AuditHead",
+    "Incident",
+    "IncidentEvent",
     "LatestPosition",
     "LatestReading",
     "LayerRow",
@@ -25,6 +28,7 @@ __all__ = [
     "ReadingRollup",
     "Site",
     "Tag",
+    "ThreatZone",
     "User",
     "metadata",
 ]

@@ -68,6 +68,7 @@ def _concrete(path: str) -> str:
         "collection_id": "zones",
         "feature_id": "demo:no-such",
         "alarm_id": "999999999",
+        "incident_id": "999999999",
         "tag": "no-such-tag",
         "username": "nobody",
         "z": "15",

@@ -23,6 +23,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "alarms:ack": frozenset({"admin", "commander", "safety_engineer", "operator"}),
     "alarms:manage": frozenset({"admin", "commander", "safety_engineer"}),
     "metrics:read": frozenset({"admin"}),
+    # Declaring, commanding and closing an incident is the command room's job.
+    "incidents:command": frozenset({"admin", "commander", "safety_engineer"}),
 }
 
 

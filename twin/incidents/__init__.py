@@ -1,0 +1,1 @@
+"""Incidents: declared, followed live (zones, people, routes, resources), then closed."""

@@ -1,0 +1,65 @@
+"""Emergency plans as versioned data: ``data/plans/{site}.yaml``, one plan per hazard family.
+
+A plan names the installations it covers, its response level, its first actions (Chinese
+and English), the duty phone, and the targets a drill is scored against.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    zh: str
+    en: str
+
+
+class Targets(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    alarm_to_ack_s: float = Field(gt=0)
+    first_command_s: float = Field(gt=0)
+    muster_complete_s: float = Field(gt=0)
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str
+    name: str
+    name_en: str
+    sources: list[str]
+    response_level: str
+    actions: list[Action]
+    duty_phone: str
+    targets: Targets
+
+
+class PlanBook(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    version: str
+    plans: list[Plan]
+
+
+@lru_cache
+def plan_book(site: str) -> PlanBook | None:
+    path = PLANS / f"{site}.yaml"
+    if not path.exists():
+        return None
+    return PlanBook.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def plan_for(site: str, installation: str | None) -> tuple[Plan, str] | None:
+    """The plan covering ``installation`` at ``site`` and the plan book's version."""
+    book = plan_book(site)
+    if book is None or installation is None:
+        return None
+    for plan in book.plans:
+        if installation in plan.sources:
+            return plan, book.version
+    return None
