@@ -15,6 +15,7 @@ from twin.auth.service import principal_from_token
 from twin.db import session_scope
 from twin.deps import MetricsRead, PlantRead
 from twin.errors import TwinError
+from twin.incidents import service as incidents
 from twin.live.metrics import CONTENT_TYPE, render
 from twin.people import service as people
 from twin.readings import service as readings
@@ -45,6 +46,11 @@ def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
             "alarms": [alarms.as_dict(a, code) for a, code in active],
             "headcount": people.headcount(session, site, now),
             "positions": people.latest_positions(session, site, now),
+            "incidents": [
+                {**incidents.as_dict(session, i), "zones": incidents.zones_geojson(session, i)}
+                for i in incidents.list_incidents(session, site, "open")
+                if i.drill_id is None
+            ],
         }
 
 

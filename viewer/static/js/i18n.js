@@ -45,6 +45,10 @@ const TEXT = {
     downloads: "Downloads", summary: "Summary", hazard_sources: "Major hazard sources",
     active_alarms: "Active alarms", alarms_30d: "Alarms, last 30 days", read_only: "read only",
     ack_failed: "Acknowledge failed",
+    incident: "Incident", threats: "Threat zones", release: "Release", estimated: "fitted to detectors",
+    declared: "declared", in_zones: "People in zones", plan: "Emergency plan", contacts: "Responsible",
+    resources_near: "Nearest resources", command: "Command", command_failed: "Command failed",
+    wind_from: "wind from", fit: "fit", no_safe_route: "no safe route",
   },
 };
 

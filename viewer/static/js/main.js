@@ -1,10 +1,10 @@
 // The command map page: login, then the site's map with its live stream, alarm panel,
 // headcount, wind, trend chart and a time slider to look back over the last day.
 import { applyText, dateTimeOf, lang, pick, setLang, t } from "./i18n.js";
-import { api, logout, onLogout, loginForm, whoAmI } from "./session.js";
+import { api, logout, onLogout, loginForm, user, whoAmI } from "./session.js";
 import { LiveStream, STALE_AFTER_MS } from "./stream.js";
 import { GROUPS, PlantMap, STATE_COLOURS, GRADE_COLOURS, HAZARD_COLOURS } from "./map2d.js";
-import { renderAlarms, renderHeadcount, renderWind, Trend } from "./panels.js";
+import { renderAlarms, renderHeadcount, renderIncidents, renderWind, Trend } from "./panels.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -20,6 +20,7 @@ const view = {
   alarms: new Map(), // id → alarm (active, or cleared but not yet acknowledged)
   zones: new Map(), // code → headcount row
   positions: new Map(), // tag → {person, kind}
+  incidents: new Map(), // id → the incident in full (zones, people, plan, resources)
   lookingBackAt: null, // Date while the slider is off "live"
   status: "offline",
 };
@@ -55,7 +56,42 @@ function describe(layer, props, state) {
   return [["code", props.code], ...(props.kind ? [["", props.kind]] : [])];
 }
 
+// Same matrix as twin/auth/permissions.py ("incidents:command"); the server decides.
+const COMMAND_ROLES = new Set(["admin", "commander", "safety_engineer"]);
+
+const refreshing = new Map();
+// The full incident (zones, people in them, plan, resources) is fetched on every change,
+// at most every 2 s per incident: the live loop recomputes every few seconds.
+function refreshIncident(id) {
+  if (refreshing.has(id)) return;
+  refreshing.set(id, setTimeout(async () => {
+    refreshing.delete(id);
+    const full = await api(`/api/v1/sites/${view.site}/incidents/${id}`);
+    if (full.state === "open") view.incidents.set(id, full);
+    else view.incidents.delete(id);
+    paintIncidents();
+    schedulePanels();
+  }, view.incidents.has(id) ? 2000 : 0));
+}
+
+function paintIncidents() {
+  const open = [...view.incidents.values()];
+  view.map.setThreats(open.flatMap((i) => i.zones.features.map((f) => ({ ...f, properties: { ...f.properties, incident: i.id } }))));
+  view.map.setRoutes(open.flatMap((i) => i.situation?.routes?.features || []));
+  const inside = new Map(open.flatMap((i) => i.people.map((p) => [p.tag, p.level])));
+  for (const tag of view.map.people.keys()) view.map.markPersonInThreat(tag, inside.get(tag));
+}
+
+async function command(id, text) {
+  try {
+    await api(`/api/v1/sites/${view.site}/incidents/${id}/commands`, { method: "POST", json: { text } });
+  } catch (err) {
+    alert(`${t("command_failed")}: ${err.message}`);
+  }
+}
+
 function renderPanels() {
+  renderIncidents(view.incidents, { command, canCommand: () => COMMAND_ROLES.has(user()?.role) });
   renderAlarms(view.alarms, view.sensors, {
     acknowledge, locate, lookingBack: () => view.lookingBackAt !== null,
     zoneName: (code) => (code ? pick(view.zones.get(code)?.name, view.zones.get(code)?.name_en) || code : ""),
@@ -89,6 +125,9 @@ function onEvent(e) {
     view.map.clearPeople();
     view.positions = new Map(e.positions.map((p) => [p.tag, p]));
     e.positions.forEach((p) => view.map.setPerson(p.tag, p));
+    view.incidents.clear();
+    paintIncidents();
+    (e.incidents || []).forEach((i) => refreshIncident(i.id));
     if (view.lookingBackAt !== null) return;
     paintSensors(view.sensors.keys());
   } else if (e.type === "readings") {
@@ -101,6 +140,8 @@ function onEvent(e) {
   } else if (e.type === "alarm") {
     keepAlarm(e.alarm);
     if (e.alarm.sensor) paintSensors([e.alarm.sensor]);
+  } else if (e.type === "incident") {
+    refreshIncident(e.incident.id);
   } else if (e.type === "headcount") {
     for (const [zone, people] of Object.entries(e.zones)) {
       const z = view.zones.get(zone) || { zone, name: zone, restricted: false, max_people: null, tags: [] };

@@ -8,6 +8,8 @@ import { pick, t } from "./i18n.js";
 export const GRADE_COLOURS = { red: "#e53935", orange: "#fb8c00", yellow: "#fdd835", blue: "#1e88e5" };
 // GB 18218 grade 1 is the most dangerous.
 export const HAZARD_COLOURS = { 1: "#e53935", 2: "#fb8c00", 3: "#fdd835", 4: "#1e88e5" };
+// Threat-zone levels of concern: 3 most severe (e.g. AEGL-3, 10 kW/m², 8 psi).
+export const THREAT_COLOURS = { 1: "#ffd600", 2: "#ff6d00", 3: "#d50000" };
 export const STATE_COLOURS = {
   ok: "#26c6da", high_1: "#ff9800", high_2: "#e53935", low: "#ffb300", rate: "#ffb300",
   fault: "#ab47bc", stale: "#78909c", nodata: "#455a64",
@@ -35,6 +37,7 @@ export const GROUPS = [
   ["rescue_resources", ["rescue_resources"]],
   ["sensors", ["sensors"]],
   ["people_layer", ["people"]],
+  ["threats", ["threats", "threats-outline", "routes"]],
 ];
 
 // Map symbols are sized in pixels; the page's text is sized from the viewport (app.css).
@@ -74,11 +77,25 @@ function layers(k) {
     "circle-radius": ["match", state, ["high_1", "high_2"], 9 * k, ["fault", "low", "rate"], 7 * k, 5 * k],
     "circle-stroke-color": ["match", state, ["high_1", "high_2"], "#ffffff", "#0b1420"],
     "circle-stroke-width": ["match", state, ["high_1", "high_2"], 2.5 * k, k] } }));
+  // Threat zones of open incidents, most severe on top, and their routes.
+  out.splice(out.findIndex((l) => l.id === "route_edges") + 1, 0,
+    { id: "threats", type: "fill", source: "threats", paint: {
+      "fill-color": ["match", ["get", "level"], 3, THREAT_COLOURS[3], 2, THREAT_COLOURS[2], THREAT_COLOURS[1]],
+      "fill-opacity": 0.28 } },
+    { id: "threats-outline", type: "line", source: "threats", paint: {
+      "line-color": ["match", ["get", "level"], 3, THREAT_COLOURS[3], 2, THREAT_COLOURS[2], THREAT_COLOURS[1]],
+      "line-width": 2 * k } });
+  out.push({ id: "routes", type: "line", source: "routes", layout: { "line-cap": "round", "line-join": "round" },
+    paint: {
+      "line-color": ["match", ["get", "purpose"], "rescue", "#2979ff", "#00e676"],
+      "line-width": ["match", ["get", "purpose"], "rescue", 4 * k, 3 * k],
+      "line-dasharray": ["match", ["get", "purpose"], "rescue", ["literal", [2, 1]], ["literal", [1, 0]]] } });
   out.push({ id: "people", type: "circle", source: "people", paint: {
     "circle-color": ["match", ["get", "kind"], ...Object.entries(PERSON_COLOURS).flat(), "#ffffff"],
     "circle-radius": ["case", ["get", "sos"], 8 * k, 4.5 * k],
-    "circle-stroke-color": ["case", ["get", "sos"], "#ff1744", "#000000"],
-    "circle-stroke-width": ["case", ["get", "sos"], 3 * k, k] } });
+    // SOS, or inside a threat zone: a red ring.
+    "circle-stroke-color": ["case", ["any", ["get", "sos"], ["to-boolean", ["feature-state", "threat"]]], "#ff1744", "#000000"],
+    "circle-stroke-width": ["case", ["any", ["get", "sos"], ["to-boolean", ["feature-state", "threat"]]], 3 * k, k] } });
   return out;
 }
 
@@ -93,7 +110,9 @@ export class PlantMap {
         type: "vector", tiles: [location.origin + meta.tiles], maxzoom: 20, bounds: meta.bounds,
         promoteId: { sensors: "code", installations: "code" },
       },
-      people: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      people: { type: "geojson", data: { type: "FeatureCollection", features: [] }, promoteId: "tag" },
+      threats: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      routes: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
     };
     const style = { version: 8, sources, layers: layers(uiScale()) };
     if (meta.basemap) {
@@ -181,6 +200,18 @@ export class PlantMap {
 
   setHazardGrade(code, grade) {
     this.map.setFeatureState({ source: "plant", sourceLayer: "installations", id: code }, { grade });
+  }
+
+  setThreats(features) {
+    this.map.getSource("threats")?.setData({ type: "FeatureCollection", features });
+  }
+
+  setRoutes(features) {
+    this.map.getSource("routes")?.setData({ type: "FeatureCollection", features });
+  }
+
+  markPersonInThreat(tag, level) {
+    this.map.setFeatureState({ source: "people", id: tag }, { threat: level || 0 });
   }
 
   setPerson(tag, p) {

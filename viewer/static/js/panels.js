@@ -37,6 +37,39 @@ export function renderAlarms(alarms, sensors, handlers) {
   });
 }
 
+export function renderIncidents(incidents, handlers) {
+  const list = [...incidents.values()];
+  $("incident-panel").classList.toggle("hidden", !list.length);
+  $("incident-count").textContent = list.length ? String(list.length) : "";
+  $("incidents").innerHTML = list.map((i) => {
+    const s = i.situation || {};
+    const rate = i.release_kg_s === null ? "—"
+      : `${i.release_kg_s.toPrecision(3)} kg/s (${t(i.release_estimated ? "estimated" : "declared")}`
+        + (s.fit ? ` · ${t("fit")} R² ${s.fit.r2.toFixed(2)}, ${s.fit.detectors}` : "") + ")";
+    const wind = s.wind ? ` · ${t("wind_from")} ${Math.round(s.wind.from_deg)}° ${s.wind.speed_m_s.toFixed(1)} m/s` : "";
+    const plan = i.plan ? `${pick(i.plan.name, i.plan.name_en)} (${i.plan.response_level})` : "—";
+    const actions = i.plan ? i.plan.actions.slice(0, 3).map((a) => `<li>${escape(pick(a.zh, a.en))}</li>`).join("") : "";
+    const r = i.responsible || {};
+    const contacts = [r.principal, r.technical, r.operational].filter(Boolean).join(" / ")
+      + (i.plan ? ` · ☎ ${i.plan.duty_phone}` : "");
+    const resources = (i.resources || []).slice(0, 4).map((x) => `${pick(x.name, x.name_en) || x.code} ${Math.round(x.distance_m)} m`).join(" · ");
+    const cmd = handlers.canCommand() ? `<form data-command="${i.id}"><input required maxlength="2000" aria-label="${escape(t("command"))}"><button>${escape(t("command"))}</button></form>` : "";
+    return `<div class="incident" data-incident-id="${i.id}">`
+      + `<div class="what">${escape(i.title)} · ${escape(i.chemical || "")}</div>`
+      + `<div class="meta">${escape(t("release"))} ${escape(rate)}${escape(wind)} · ${escape(t("in_zones"))} <b data-people>${(i.people || []).length}</b></div>`
+      + `<div class="plan">${escape(t("plan"))}: ${escape(plan)}<ol>${actions}</ol></div>`
+      + `<div class="contacts">${escape(t("contacts"))}: ${escape(contacts || "—")}</div>`
+      + `<div class="resources">${escape(t("resources_near"))}: ${escape(resources || "—")}</div>${cmd}</div>`;
+  }).join("");
+  $("incidents").querySelectorAll("form[data-command]").forEach((form) => {
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const input = form.querySelector("input");
+      handlers.command(Number(form.dataset.command), input.value).then(() => { input.value = ""; });
+    });
+  });
+}
+
 export function renderHeadcount(zones) {
   const rows = [...zones.values()].filter((z) => z.people > 0 || z.restricted)
     .sort((a, b) => b.people - a.people || a.zone.localeCompare(b.zone));
