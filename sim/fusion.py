@@ -134,9 +134,7 @@ def refine_source(
     """
     if not candidates:
         raise ValueError("no candidate sources")
-    fits = [
-        estimate_release_rate(unit_concentration(c), measured, background) for c in candidates
-    ]
+    fits = [estimate_release_rate(unit_concentration(c), measured, background) for c in candidates]
     best = min(range(len(fits)), key=lambda i: (fits[i].rmse, -fits[i].r2))
     f = fits[best]
     return Fit(f.release_rate, f.r2, f.rmse, f.detectors, f.in_plume, best)

@@ -24,6 +24,7 @@ from twin.alarms.rules import load_rules
 from twin.config import Settings
 from twin.db import session_scope
 from twin.embedded.mosquitto import PrivateBroker, resolve_broker
+from twin.incidents.live import IncidentLoop
 from twin.live.bus import Bus
 from twin.live.engine import Envelope, LiveEngine
 from twin.live.modbus_site import DEMO_DEVICES, ModbusIngress, SiteDevices, load_site_devices
@@ -59,6 +60,7 @@ class LivePlane:
         urls = [settings.notify_webhook_url, *settings.escalation_webhook_urls]
         self.notifier = Notifier([[CHANNELS["webhook"](u)] if u else [] for u in urls])
         self.engine = LiveEngine(factory, load_rules(RULES), bus, self.notifier)
+        self.incidents = IncidentLoop(factory, bus)
         self.broker: PrivateBroker | None = None
         self.ingest: MqttIngest | None = None
         self.tasks: list[asyncio.Task[None]] = []
@@ -117,6 +119,7 @@ class LivePlane:
             asyncio.create_task(self._maintain(), name="maintenance"),
             asyncio.create_task(self.notifier.run(), name="notifier"),
             asyncio.create_task(self._escalate(), name="escalation"),
+            asyncio.create_task(self.incidents.run(), name="incidents"),
         ]
         log.info("live data plane on %s", self.mqtt_url)
 
