@@ -227,3 +227,49 @@ def test_a_png_snapshot_of_the_live_map_for_reports(live_url: str) -> None:
     png = Image.open(io.BytesIO(r.content)).convert("RGB")
     assert png.size == (1920, 1080)
     assert len(set(png.resize((96, 54)).getdata())) > 50, "the snapshot looks blank"
+
+
+def test_an_incident_declared_on_the_map_shows_zones_people_and_plan(
+    live_url: str, page: Page, publisher: Publisher
+) -> None:
+    log_in(page, live_url, "commander")
+    wait_for_map(page)
+    # The masts report a west wind: the incident loop needs a measured wind for zones.
+    now = datetime.now(UTC)
+    for code, value in (("WS-01", 2.0), ("WS-02", 2.0), ("WD-01", 270.0), ("WD-02", 270.0)):
+        publisher.send(f"twin/demo/sensors/{code}", {"ts": epoch_ms(now), "value": value})
+    head = {"Authorization": f"Bearer {token(live_url)}"}
+    r = httpx.post(
+        f"{live_url}/api/v1/sites/demo/incidents",
+        json={"kind": "toxic_release", "hazard_source": "T-NH3-01", "release_kg_s": 2.0},
+        headers=head,
+    )
+    assert r.status_code == 201, r.text
+    incident_id = r.json()["id"]
+    # The panel appears with the plan; the loop's zones reach the map (refresh every 5 s).
+    page.wait_for_selector(f".incident[data-incident-id='{incident_id}']", timeout=10000)
+    assert "液氨泄漏现场处置方案" in page.locator("#incidents").inner_text()
+    page.wait_for_function(
+        "window.twinView.map.map.queryRenderedFeatures({layers: ['threats']}).length > 0",
+        timeout=20000,
+    )
+    levels = page.evaluate(
+        "[...new Set(window.twinView.map.map.queryRenderedFeatures({layers: ['threats']})"
+        ".map(f => f.properties.level))].sort()"
+    )
+    assert levels == [1, 2, 3]
+    # A command from the panel lands on the incident's timeline.
+    page.fill(f"form[data-command='{incident_id}'] input", "关闭紧急切断阀")
+    page.click(f"form[data-command='{incident_id}'] button")
+    page.wait_for_timeout(500)
+    timeline = httpx.get(
+        f"{live_url}/api/v1/sites/demo/incidents/{incident_id}", headers=head
+    ).json()["timeline"]
+    assert any(e["kind"] == "command" and e["text"] == "关闭紧急切断阀" for e in timeline)
+    closed = httpx.post(
+        f"{live_url}/api/v1/sites/demo/incidents/{incident_id}/close",
+        json={"summary": "测试结束"},
+        headers=head,
+    )
+    assert closed.status_code == 200
+    page.wait_for_selector("#incident-panel.hidden", state="attached", timeout=10000)
