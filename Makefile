@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_positioning.py
 	$(BIN)/python bench/bench_viewer.py
+	$(BIN)/python bench/bench_routing.py
 
 clean:
 	rm -rf $(VENV) .twin viewer/node_modules

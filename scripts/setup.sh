@@ -37,4 +37,8 @@ major=$(pg_major)
 if [ ! -f "/usr/share/postgresql/${major}/extension/postgis.control" ]; then
   install "postgresql-${major}-postgis-3"
 fi
-echo "system packages ok (PostgreSQL ${major} with PostGIS, GDAL $(ogrinfo --version | cut -d' ' -f2 | tr -d ,), Mosquitto, Node $(node --version), Chromium)"
+# pgRouting is the peer bench/bench_routing.py measures the twin's routing against.
+if [ ! -f "/usr/share/postgresql/${major}/extension/pgrouting.control" ]; then
+  install "postgresql-${major}-pgrouting"
+fi
+echo "system packages ok (PostgreSQL ${major} with PostGIS and pgRouting, GDAL $(ogrinfo --version | cut -d' ' -f2 | tr -d ,), Mosquitto, Node $(node --version), Chromium)"

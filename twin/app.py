@@ -33,6 +33,7 @@ from twin.onemap.api import router as onemap_router
 from twin.people.api import router as people_router
 from twin.plant.api import router as plant_router
 from twin.readings.api import router as readings_router
+from twin.routes.api import router as routes_router
 from twin.scene.api import router as scene_router
 from twin.sites.api import router as sites_router
 from twin.spatial.api import router as spatial_router
@@ -62,6 +63,7 @@ ROUTERS = [
         tiles_router,
         people_router,
         scene_router,
+        routes_router,
     )
 ] + [("", ogc_router), ("", pages_router)]
 

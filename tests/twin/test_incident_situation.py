@@ -16,6 +16,7 @@ from sim.consequence.zones import plume_frame
 from twin.incidents import service, situation
 from twin.incidents.models import Incident
 from twin.people.models import Tag
+from twin.routes.service import RouteCache
 from twin.sites.models import Site
 
 TRUE_RATE_KG_S = 3.0
@@ -102,7 +103,7 @@ def test_the_release_rate_is_fitted_to_the_detectors_and_the_zones_follow(
         )
     session.flush()
 
-    result = situation.refresh(session, site, incident, now)
+    result = situation.refresh(session, site, incident, now, RouteCache())
 
     assert "error" not in result, result
     assert result["release_basis"] == "fitted to detectors"
@@ -113,6 +114,10 @@ def test_the_release_rate_is_fitted_to_the_detectors_and_the_zones_follow(
     inside = {p["tag"] for p in service.people_in_zones(session, site, incident, now)}
     assert "T-DOWN" in inside and "T-UP" not in inside
     assert result["people_in_zones"] == len(inside)
+    # The person downwind is routed out to an assembly point, around every zone.
+    out = [f for f in result["routes"]["features"] if f["properties"]["person"] == "T-DOWN"]
+    assert len(out) == 1 and out[0]["properties"]["assembly_point"]
+    assert out[0]["properties"]["eta_s"] > 0
     timeline = service.as_dict(session, incident, full=True)["timeline"]
     assert [e["kind"] for e in timeline] == ["opened", "situation"]
 

@@ -16,6 +16,7 @@ from twin.db import session_scope
 from twin.incidents import service, situation
 from twin.incidents.models import Incident
 from twin.live.bus import Bus
+from twin.routes.service import RouteCache
 from twin.sites.models import Site
 
 log = logging.getLogger("twin.incidents")
@@ -26,6 +27,7 @@ REFRESH_S = 5.0
 class IncidentLoop:
     def __init__(self, factory: sessionmaker[Session], bus: Bus) -> None:
         self.factory, self.bus = factory, bus
+        self.routes = RouteCache()
         self.refreshes = 0
         self.failures = 0
 
@@ -60,5 +62,5 @@ class IncidentLoop:
             assert incident is not None
             site = session.get(Site, incident.site_id)
             assert site is not None
-            situation.refresh(session, site, incident, datetime.now(UTC))
+            situation.refresh(session, site, incident, datetime.now(UTC), self.routes)
             return {"type": "incident", "incident": service.as_dict(session, incident)}

@@ -38,6 +38,9 @@ from sim.consequence.zones import plume_frame
 from sim.fusion import Fit, estimate_release_rate, refine_source
 from twin.incidents import service
 from twin.incidents.models import Incident
+from twin.people import service as people_service
+from twin.routes import service as routes_service
+from twin.routes.service import RouteCache
 from twin.sites.models import Site
 
 CHEMICALS = Path(__file__).resolve().parents[2] / "data" / "rules" / "chemicals.yaml"
@@ -211,8 +214,15 @@ def assess(
     return explosion_assessment(chemical, version, fuel_mass_kg=rate * CLOUD_SECONDS)
 
 
-def refresh(session: Session, site: Site, incident: Incident, now: datetime) -> dict[str, Any]:
-    """Recompute and store the incident's situation; returns it."""
+def refresh(
+    session: Session,
+    site: Site,
+    incident: Incident,
+    now: datetime,
+    routes: RouteCache | None = None,
+) -> dict[str, Any]:
+    """Recompute and store the incident's situation; returns it. With a route cache, the
+    people inside the zones also get their way out (walking, around every zone)."""
     table = chemical_table()
     situation: dict[str, Any] = {"computed_utc": now.isoformat(), "warnings": []}
     try:
@@ -257,8 +267,19 @@ def refresh(session: Session, site: Site, incident: Incident, now: datetime) -> 
     ]
     service.store_zones(session, site, incident, zones)
     people = service.people_in_zones(session, site, incident, now)
+    evacuation: list[dict[str, Any]] = []
+    if routes is not None and people:
+        inside = {p["tag"] for p in people}
+        where = [
+            p for p in people_service.latest_positions(session, site, now) if p["tag"] in inside
+        ]
+        evacuation = routes_service.evacuate_from_zones(
+            session, routes, site, where, [z.geometry for z in zones]
+        )
     situation |= {
         "model": result.model,
+        "chemical_name": chemical.name_zh,
+        "chemical_name_en": chemical.name_en,
         "chemical_table": table.version,
         "wind": {"speed_m_s": wind.speed_m_s, "from_deg": wind.from_deg, "sensors": wind.sensors},
         "stability": stability,
@@ -277,6 +298,11 @@ def refresh(session: Session, site: Site, incident: Incident, now: datetime) -> 
             for z, rz in zip(zones, result.zones.zones, strict=True)
         ],
         "people_in_zones": len(people),
+        "routes": {
+            "type": "FeatureCollection",
+            "features": [f for f in evacuation if f["geometry"] is not None],
+        },
+        "no_safe_route": [f["properties"] for f in evacuation if f["geometry"] is None],
         "warnings": [w.as_dict() for w in result.warnings],
     }
     incident.situation = situation

@@ -21,6 +21,10 @@ const TEXT = {
     employee: "员工", contractor: "承包商", visitor: "访客",
     downloads: "下载", summary: "概况", hazard_sources: "重大危险源", active_alarms: "当前报警",
     alarms_30d: "近30天报警", read_only: "只读", ack_failed: "确认失败",
+    incident: "突发事件", threats: "威胁区域", release: "泄漏速率", estimated: "由探测器反演",
+    declared: "申报", in_zones: "区域内人员", plan: "应急预案", contacts: "包保责任人",
+    resources_near: "最近应急资源", command: "下达指令", command_failed: "指令失败",
+    wind_from: "风来自", fit: "拟合", no_safe_route: "无安全路线",
   },
   en: {
     title: "Hazardous-chemical plant twin · command map", regulator_title: "Regulator one map · read only",

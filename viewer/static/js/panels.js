@@ -55,7 +55,7 @@ export function renderIncidents(incidents, handlers) {
     const resources = (i.resources || []).slice(0, 4).map((x) => `${pick(x.name, x.name_en) || x.code} ${Math.round(x.distance_m)} m`).join(" · ");
     const cmd = handlers.canCommand() ? `<form data-command="${i.id}"><input required maxlength="2000" aria-label="${escape(t("command"))}"><button>${escape(t("command"))}</button></form>` : "";
     return `<div class="incident" data-incident-id="${i.id}">`
-      + `<div class="what">${escape(i.title)} · ${escape(i.chemical || "")}</div>`
+      + `<div class="what">${escape(i.title)} · ${escape(pick(s.chemical_name, s.chemical_name_en) || i.chemical || "")}</div>`
       + `<div class="meta">${escape(t("release"))} ${escape(rate)}${escape(wind)} · ${escape(t("in_zones"))} <b data-people>${(i.people || []).length}</b></div>`
       + `<div class="plan">${escape(t("plan"))}: ${escape(plan)}<ol>${actions}</ol></div>`
       + `<div class="contacts">${escape(t("contacts"))}: ${escape(contacts || "—")}</div>`

@@ -1,0 +1,1 @@
+"""Safe routes on a site's route network: evacuation, rescue and alternatives."""
