@@ -43,10 +43,11 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+from sim.rule_files import as_mapping, check_cas, check_keys, read_rule_file
 
 __all__ = [
     "AlphaBand",
@@ -64,13 +65,17 @@ __all__ = [
 _REL_TOL = 1e-9
 
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
-_CAS = re.compile(r"(\d{2,7})-(\d{2})-(\d)")
 # Keys the rule file may carry anywhere for people; the model ignores them.
-_ANNOTATIONS = frozenset({"check", "note", "source"})
 
 
 class RulesError(ValueError):
     """The rule data is missing something or holds a value that cannot be right."""
+
+
+# The shared rule-file checks, reporting in this file's terms.
+_check_cas = partial(check_cas, error=RulesError)
+_keys = partial(check_keys, error=RulesError)
+_mapping = partial(as_mapping, error=RulesError)
 
 
 class UnknownChemicalError(LookupError):
@@ -243,15 +248,7 @@ def load_rules(path: str | os.PathLike[str]) -> MajorHazardRules:
     >>> rules.chemical("lpg").beta, rules.chemical("lpg").beta_basis
     (1.5, 'class W2')
     """
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    try:
-        data = yaml.safe_load(text)
-        if not isinstance(data, Mapping):
-            raise RulesError("the file must hold a mapping at the top level")
-        return parse_rules(data)
-    except (yaml.YAMLError, RulesError) as exc:
-        raise RulesError(f"{os.fspath(path)}: {exc}") from exc
+    return read_rule_file(path, parse_rules, RulesError)
 
 
 def parse_rules(data: Mapping[str, Any]) -> MajorHazardRules:
@@ -405,31 +402,6 @@ def _grade_bands(value: Any) -> tuple[GradeBand, ...]:
 
 def _reaches(value: float, bound: float) -> bool:
     return value >= bound or math.isclose(value, bound, rel_tol=_REL_TOL)
-
-
-def _check_cas(number: Any, where: str) -> None:
-    match = _CAS.fullmatch(number) if isinstance(number, str) else None
-    if match is None:
-        raise RulesError(f"{where}: {number!r} is not a CAS number like '7664-41-7'")
-    # CAS check digit: the other digits, from the right, weighted 1, 2, 3, …, mod 10.
-    digits = (match[1] + match[2])[::-1]
-    if sum(i * int(d) for i, d in enumerate(digits, start=1)) % 10 != int(match[3]):
-        raise RulesError(f"{where}: {number!r} fails the CAS check digit; look for a typo")
-
-
-def _keys(entry: Mapping[str, Any], where: str, required: set[str], optional: set[str]) -> None:
-    missing = sorted(required - entry.keys())
-    if missing:
-        raise RulesError(f"{where}: missing {', '.join(missing)}")
-    unknown = sorted(str(k) for k in entry.keys() - required - optional - _ANNOTATIONS)
-    if unknown:
-        raise RulesError(f"{where}: unknown field(s) {', '.join(unknown)}")
-
-
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise RulesError(f"{where}: expected a mapping, got {type(value).__name__}")
-    return value
 
 
 def _list(value: Any, where: str) -> list[Any]:

@@ -32,10 +32,9 @@ import math
 import os
 import re
 from collections.abc import Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import Any
-
-import yaml
 
 from sim.consequence.chemicals import (
     LEVEL_FAMILIES,
@@ -45,6 +44,7 @@ from sim.consequence.chemicals import (
     ChemicalTable,
     Sourced,
 )
+from sim.rule_files import as_mapping, check_cas, check_keys, read_rule_file
 
 __all__ = ["ChemicalsError", "load_chemicals", "parse_chemicals"]
 
@@ -60,9 +60,13 @@ _OPTIONAL = (
     "pool_k_beta_per_m",
 )
 _NAMES = {"name_zh", "name_en", "formula", "cas", "levels"}
-_ANNOTATIONS = frozenset({"check", "note", "source"})
 _KEY = re.compile(r"[a-z][a-z0-9_]*")
-_CAS = re.compile(r"(\d{2,7})-(\d{2})-(\d)")
+
+
+# The shared rule-file checks, reporting in the chemical table's terms.
+_check_cas = partial(check_cas, error=ChemicalsError)
+_keys = partial(check_keys, error=ChemicalsError)
+_mapping = partial(as_mapping, error=ChemicalsError)
 
 
 def load_chemicals(path: str | os.PathLike[str]) -> ChemicalTable:
@@ -95,15 +99,7 @@ def load_chemicals(path: str | os.PathLike[str]) -> ChemicalTable:
     >>> table.chemical("chlorine").flammable, table.chemical("lpg").flammable
     (False, True)
     """
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    try:
-        data = yaml.safe_load(text)
-        if not isinstance(data, Mapping):
-            raise ChemicalsError("the file must hold a mapping at the top level")
-        return parse_chemicals(data)
-    except (yaml.YAMLError, ChemicalsError) as exc:
-        raise ChemicalsError(f"{os.fspath(path)}: {exc}") from exc
+    return read_rule_file(path, parse_chemicals, ChemicalsError)
 
 
 def parse_chemicals(data: Mapping[str, Any]) -> ChemicalTable:
@@ -217,28 +213,3 @@ def _check_levels(levels: Mapping[str, float | None], where: str) -> None:
                     f"{where}.levels: {family} must rise with severity, but {low_name} "
                     f"({low} ppm) exceeds {high_name} ({high} ppm)"
                 )
-
-
-def _check_cas(number: Any, where: str) -> None:
-    match = _CAS.fullmatch(number) if isinstance(number, str) else None
-    if match is None:
-        raise ChemicalsError(f"{where}: {number!r} is not a CAS number like '7664-41-7'")
-    # CAS check digit: the other digits, from the right, weighted 1, 2, 3, …, mod 10.
-    digits = (match[1] + match[2])[::-1]
-    if sum(i * int(d) for i, d in enumerate(digits, start=1)) % 10 != int(match[3]):
-        raise ChemicalsError(f"{where}: {number!r} fails the CAS check digit; look for a typo")
-
-
-def _keys(entry: Mapping[str, Any], where: str, required: set[str], optional: set[str]) -> None:
-    missing = sorted(required - entry.keys())
-    if missing:
-        raise ChemicalsError(f"{where}: missing {', '.join(missing)}")
-    unknown = sorted(str(k) for k in entry.keys() - required - optional - _ANNOTATIONS)
-    if unknown:
-        raise ChemicalsError(f"{where}: unknown field(s) {', '.join(unknown)}")
-
-
-def _mapping(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ChemicalsError(f"{where}: expected a mapping, got {type(value).__name__}")
-    return value

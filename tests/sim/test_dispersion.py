@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 import sim.consequence
+import sim.fusion
+import sim.rule_files
 from sim.consequence import (
     assessment,
     atmosphere,
@@ -42,6 +44,8 @@ from sim.consequence.gaussian_plume import GaussianPlume
 from sim.consequence.stability import STABILITY_CLASSES, Stability, stability_class
 
 MODULES: list[ModuleType] = [
+    sim.fusion,
+    sim.rule_files,
     sim.consequence,
     assessment,
     atmosphere,
