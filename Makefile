@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python bench/bench_positioning.py
 	$(BIN)/python bench/bench_viewer.py
 	$(BIN)/python bench/bench_routing.py
+	$(BIN)/python bench/bench_zones.py
 
 clean:
 	rm -rf $(VENV) .twin viewer/node_modules
