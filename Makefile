@@ -32,7 +32,7 @@ $(NPM_STAMP): viewer/package.json viewer/package-lock.json
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
-# Every benchmark, one after the other (about 8 minutes); each prints its own table.
+# Every benchmark, one after the other (about 10 minutes); each prints its own table.
 bench: setup
 	$(BIN)/python bench/bench_io.py
 	$(BIN)/python bench/bench_ingest.py
