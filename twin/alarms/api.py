@@ -7,19 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from twin.alarms import service
 from twin.deps import AlarmsAck, AlarmsManage, PlantRead, SessionDep
+from twin.live.bus import announce
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["alarms"])
-
-
-def _announce(request: Request, tasks: BackgroundTasks, site: str, alarm: dict[str, Any]) -> None:
-    """Tell every open map of the site, once the change is committed (tasks run after the
-    response, and the session commits before it)."""
-
-    async def publish() -> None:  # async: runs on the event loop, where the bus lives
-        request.app.state.bus.publish(site, {"type": "alarm", "alarm": alarm})
-
-    tasks.add_task(publish)
 
 
 class AckIn(BaseModel):
@@ -72,7 +63,7 @@ def acknowledge(
         session, get_site(session, site), alarm_id, user.username, body.comment
     )
     out = service.as_dict(alarm, service.sensor_code(session, alarm))
-    _announce(request, tasks, site, out)
+    announce(request, tasks, site, {"type": "alarm", "alarm": out})
     return out
 
 
@@ -90,7 +81,7 @@ def shelve(
         session, get_site(session, site), alarm_id, user.username, body.minutes, body.reason
     )
     out = service.as_dict(alarm, service.sensor_code(session, alarm))
-    _announce(request, tasks, site, out)
+    announce(request, tasks, site, {"type": "alarm", "alarm": out})
     return out
 
 
@@ -108,5 +99,5 @@ def close(
         session, get_site(session, site), alarm_id, user.username, body.cause, body.measures
     )
     out = service.as_dict(alarm, service.sensor_code(session, alarm))
-    _announce(request, tasks, site, out)
+    announce(request, tasks, site, {"type": "alarm", "alarm": out})
     return out

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from twin.deps import IncidentsCommand, PlantRead, SessionDep
 from twin.incidents import service
 from twin.incidents.models import Incident
+from twin.live.bus import announce
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["incidents"])
@@ -38,16 +39,12 @@ class CloseIn(BaseModel):
     summary: str = Field(min_length=2, max_length=4000)
 
 
-def _announce(
+def _answer(
     request: Request, tasks: BackgroundTasks, site: str, session: Session, incident: Incident
 ) -> dict[str, Any]:
     """The incident as the API answers it, also pushed to every open map once committed."""
     out = service.as_dict(session, incident)
-
-    async def publish() -> None:  # on the event loop, where the bus lives
-        request.app.state.bus.publish(site, {"type": "incident", "incident": out})
-
-    tasks.add_task(publish)
+    announce(request, tasks, site, {"type": "incident", "incident": out})
     return out
 
 
@@ -85,7 +82,7 @@ def open_incident(
         body.release_kg_s,
     )
     incident = service.open_incident(session, get_site(session, site), user.username, declared)
-    return _announce(request, tasks, site, session, incident)
+    return _answer(request, tasks, site, session, incident)
 
 
 @router.get("/sites/{site}/incidents/{incident_id}")
@@ -107,7 +104,7 @@ def command(
 ) -> dict[str, Any]:
     s = get_site(session, site)
     incident = service.command(session, s, incident_id, user.username, body.text)
-    return _announce(request, tasks, site, session, incident)
+    return _answer(request, tasks, site, session, incident)
 
 
 @router.post("/sites/{site}/incidents/{incident_id}/close")
@@ -122,4 +119,4 @@ def close(
 ) -> dict[str, Any]:
     s = get_site(session, site)
     incident = service.close_incident(session, s, incident_id, user.username, body.summary)
-    return _announce(request, tasks, site, session, incident)
+    return _answer(request, tasks, site, session, incident)

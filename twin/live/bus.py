@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import BackgroundTasks, Request
+
 # Events a client may fall behind by before it is dropped (a few seconds at full rate).
 SUBSCRIBER_QUEUE = 2000
 
@@ -49,3 +51,13 @@ class Bus:
 
     def subscribers(self, site: str) -> int:
         return len(self._subs.get(site, ()))
+
+
+def announce(request: Request, tasks: BackgroundTasks, site: str, event: dict[str, Any]) -> None:
+    """Publish ``event`` to the site's maps once a request's change is committed: background
+    tasks run after the response, and the request's session commits before it."""
+
+    async def publish() -> None:  # async: runs on the event loop, where the bus lives
+        request.app.state.bus.publish(site, event)
+
+    tasks.add_task(publish)

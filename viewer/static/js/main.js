@@ -3,6 +3,7 @@
 import { applyText, dateTimeOf, lang, pick, setLang, t } from "./i18n.js";
 import { api, logout, onLogout, loginForm, user, whoAmI } from "./session.js";
 import { LiveStream, STALE_AFTER_MS } from "./stream.js";
+import { sensorState as stateOf } from "./states.js";
 import { GROUPS, PlantMap, STATE_COLOURS, GRADE_COLOURS, HAZARD_COLOURS } from "./map2d.js";
 import { renderAlarms, renderHeadcount, renderIncidents, renderWind, Trend } from "./panels.js";
 
@@ -11,8 +12,6 @@ const params = new URLSearchParams(location.search);
 // ?screen=wall: the control-room wall (no scrolling); ?rotate=20 cycles the side panels.
 if (params.get("screen") === "wall") document.body.classList.add("wall");
 
-// Alarm kinds that colour a sensor, strongest first.
-const SENSOR_STATES = ["high_2", "high_1", "low", "rate", "fault", "stale"];
 
 const view = {
   site: null, map: null, stream: null, trend: new Trend(),
@@ -27,12 +26,7 @@ const view = {
 window.twinView = view; // for the end-to-end tests and the browser console
 
 function sensorState(code) {
-  const kinds = new Set([...view.alarms.values()].filter((a) => a.sensor === code && a.active).map((a) => a.kind));
-  const strongest = SENSOR_STATES.find((k) => kinds.has(k));
-  if (strongest) return strongest;
-  const latest = view.sensors.get(code)?.latest;
-  if (!latest) return "nodata";
-  return latest.quality === "bad" ? "fault" : "ok";
+  return stateOf(code, view.alarms, view.sensors);
 }
 
 function paintSensors(codes) {

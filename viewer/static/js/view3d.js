@@ -6,10 +6,10 @@ import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import { applyText, lang, pick, setLang, t } from "./i18n.js";
 import { api, bearer, loginForm, whoAmI } from "./session.js";
 import { LiveStream } from "./stream.js";
+import { sensorState as stateOf } from "./states.js";
 import { STATE_COLOURS, escape } from "./map2d.js";
 
 const $ = (id) => document.getElementById(id);
-const SENSOR_STATES = ["high_2", "high_1", "low", "rate", "fault", "stale"];
 const PERSON_HEIGHT_M = 1.7;
 
 const view = {
@@ -54,11 +54,7 @@ function loop() {
 }
 
 function sensorState(code) {
-  const kinds = new Set([...view.alarms.values()].filter((a) => a.sensor === code && a.active).map((a) => a.kind));
-  const strongest = SENSOR_STATES.find((k) => kinds.has(k));
-  if (strongest) return strongest;
-  const latest = view.sensors.get(code)?.latest;
-  return !latest ? "nodata" : latest.quality === "bad" ? "fault" : "ok";
+  return stateOf(code, view.alarms, view.sensors);
 }
 
 function paint(code) {
