@@ -118,8 +118,11 @@ def test_the_release_rate_is_fitted_to_the_detectors_and_the_zones_follow(
     out = [f for f in result["routes"]["features"] if f["properties"]["person"] == "T-DOWN"]
     assert len(out) == 1 and out[0]["properties"]["assembly_point"]
     assert out[0]["properties"]["eta_s"] > 0
-    timeline = service.as_dict(session, incident, full=True)["timeline"]
-    assert [e["kind"] for e in timeline] == ["opened", "situation"]
+    # A second round: both recomputations are kept, the map gets only the newest.
+    situation.refresh(session, site, incident, now, RouteCache())
+    full = service.as_dict(session, incident, full=True)
+    assert [e["kind"] for e in full["timeline"]] == ["opened", "situation"]
+    assert full["recomputations"] == 2
 
 
 def test_without_live_wind_no_zones_are_guessed(

@@ -28,6 +28,8 @@ from twin.plant.models import Installation, Sensor
 from twin.sites.models import Site
 
 KINDS = ("toxic_release", "fire", "explosion")
+# The timeline kind of the incident loop's recomputations.
+SITUATION = "situation"
 # What a commander needs nearest first, by kind (rescue_resources.kind).
 RESOURCE_KINDS = ("fire_station", "fire_truck", "hydrant", "foam", "scba", "first_aid", "eyewash")
 RESOURCES_PER_KIND = 2
@@ -348,18 +350,27 @@ def as_dict(session: Session, incident: Incident, *, full: bool = False) -> dict
         out["people"] = people_in_zones(session, site, incident, datetime.now(UTC))
         out["resources"] = nearest_resources(session, incident)
         out |= plan_and_contacts(session, site, incident)
-        out["timeline"] = [
-            {
-                "ts": e.ts_utc.isoformat(),
-                "actor": e.actor,
-                "kind": e.kind,
-                "text": e.text,
-                "detail": e.detail,
-            }
-            for e in session.scalars(
-                select(IncidentEvent)
-                .where(IncidentEvent.incident_id == incident.id)
-                .order_by(IncidentEvent.ts_utc, IncidentEvent.id)
-            )
-        ]
+        out["timeline"], out["recomputations"] = timeline(session, incident)
     return out
+
+
+def timeline(session: Session, incident: Incident) -> tuple[list[dict[str, Any]], int]:
+    """People's steps and the latest recomputation, oldest first, and how many
+    recomputations there were. The loop adds one every few seconds: all of them stay in
+    the table for replay, but a map refreshing the incident needs only the newest."""
+    events = select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
+    recomputations = events.where(IncidentEvent.kind == SITUATION)
+    count = session.scalar(select(func.count()).select_from(recomputations.subquery())) or 0
+    latest = session.scalars(recomputations.order_by(IncidentEvent.id.desc()).limit(1)).all()
+    steps = list(session.scalars(events.where(IncidentEvent.kind != SITUATION)))
+    ordered = sorted([*steps, *latest], key=lambda e: (e.ts_utc, e.id))
+    return [
+        {
+            "ts": e.ts_utc.isoformat(),
+            "actor": e.actor,
+            "kind": e.kind,
+            "text": e.text,
+            "detail": e.detail,
+        }
+        for e in ordered
+    ], count

@@ -311,7 +311,7 @@ def refresh(
         site,
         incident,
         "system:incident-loop",
-        "situation",
+        service.SITUATION,
         None,
         {k: situation[k] for k in ("release_kg_s", "release_basis", "zones", "people_in_zones")},
         audited=False,
