@@ -115,9 +115,14 @@ def test_the_release_rate_is_fitted_to_the_detectors_and_the_zones_follow(
     assert "T-DOWN" in inside and "T-UP" not in inside
     assert result["people_in_zones"] == len(inside)
     # The person downwind is routed out to an assembly point, around every zone.
-    out = [f for f in result["routes"]["features"] if f["properties"]["person"] == "T-DOWN"]
+    out = [f for f in result["routes"]["features"] if f["properties"].get("person") == "T-DOWN"]
     assert len(out) == 1 and out[0]["properties"]["assembly_point"]
     assert out[0]["properties"]["eta_s"] > 0
+    # The fire engine comes from the nearest station to a staging point outside the
+    # most severe zone, on roads.
+    rescue = [f for f in result["routes"]["features"] if f["properties"]["purpose"] == "rescue"]
+    assert len(rescue) == 1 and rescue[0]["properties"]["profile"] == "fire_engine"
+    assert rescue[0]["properties"]["eta_s"] > 0
     # A second round: both recomputations are kept, the map gets only the newest.
     situation.refresh(session, site, incident, now, RouteCache())
     full = service.as_dict(session, incident, full=True)

@@ -276,6 +276,11 @@ def refresh(
         evacuation = routes_service.evacuate_from_zones(
             session, routes, site, where, [z.geometry for z in zones]
         )
+    if routes is not None and zones:
+        hot = max(zones, key=lambda z: z.level)  # the most severe: engines stop outside it
+        rescue = routes_service.rescue_route(session, routes, site, hot.geometry, (x0, y0))
+        if rescue is not None:
+            evacuation.append(rescue)
     situation |= {
         "model": result.model,
         "chemical_name": chemical.name_zh,

@@ -17,14 +17,16 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy import null as sql_null
 from sqlalchemy.orm import Session
 
 from gis.crs import WGS84, transformer
 from gis.routing import (
+    FIRE_ENGINE,
     PROFILES,
     WALK,
     EdgeRecord,
@@ -52,11 +54,13 @@ from twin.sites.models import Site
 __all__ = [
     "RouteCache",
     "assembly_points",
+    "evacuate_from_zones",
     "evacuation",
     "fire_stations",
     "get_network",
     "load_network",
     "network_version",
+    "rescue_route",
     "route",
 ]
 
@@ -396,3 +400,62 @@ def evacuate_from_zones(
             geometry = _lonlat(answer, site.metric_srid)
         features.append({"type": "Feature", "geometry": geometry, "properties": props})
     return features
+
+
+# Engines stage this far outside the hot zone, on its side nearest their station.
+STAGING_OFFSET_M = 15.0
+
+
+def rescue_route(
+    session: Session,
+    cache: RouteCache,
+    site: Site,
+    hot_zone: BaseGeometry,
+    source: tuple[float, float],
+) -> dict[str, Any] | None:
+    """The fire engine's route from the nearest fire station to a staging point just
+    outside ``hot_zone`` (the most severe zone; crews go further on foot with SCBA): a
+    GeoJSON feature, ``geometry`` null with the reason when no safe road leads there."""
+    stations = fire_stations(session, site)
+    if not stations or hot_zone.is_empty:
+        return None
+    nearest = min(stations, key=lambda p: hot_zone.distance(Point(p.x, p.y)))
+    edge = nearest_points(hot_zone.boundary, Point(nearest.x, nearest.y))[0]
+    # Push the staging point outward, away from the source, so it is not on the zone line.
+    dx, dy = edge.x - source[0], edge.y - source[1]
+    norm = max((dx * dx + dy * dy) ** 0.5, 1e-9)
+    staging = Place(
+        edge.x + dx / norm * STAGING_OFFSET_M,
+        edge.y + dy / norm * STAGING_OFFSET_M,
+        label="staging",
+    )
+    props: dict[str, Any] = {"purpose": "rescue", "profile": FIRE_ENGINE.name}
+    network = get_network(session, cache, site)
+    try:
+        answer = shortest_route(
+            network, stations, staging, FIRE_ENGINE, find_closures(network, [hot_zone])
+        )
+    except SnapError as exc:
+        return {
+            "type": "Feature",
+            "geometry": None,
+            "properties": {
+                **props,
+                "no_safe_route": True,
+                "reason": "off_network",
+                "message": str(exc),
+            },
+        }
+    if isinstance(answer, NoSafeRoute):
+        return {"type": "Feature", "geometry": None, "properties": {**props, **_refusal(answer)}}
+    return {
+        "type": "Feature",
+        "geometry": _lonlat(answer, site.metric_srid),
+        "properties": {
+            **props,
+            "from": answer.origin,
+            "no_safe_route": False,
+            "length_m": round(answer.length_m, 1),
+            "eta_s": round(answer.eta_s, 1),
+        },
+    }
