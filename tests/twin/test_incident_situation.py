@@ -3,6 +3,7 @@ the detectors, zones in PostGIS, the people inside them."""
 
 from __future__ import annotations
 
+import base64
 import math
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from sim.consequence.chemicals import mg_m3_to_ppm
 from sim.consequence.gaussian_plume import GaussianPlume
 from sim.consequence.zones import plume_frame
-from twin.incidents import service, situation
+from twin.incidents import report, service, situation
 from twin.incidents.models import Incident
 from twin.people.models import Tag
 from twin.routes.service import RouteCache
@@ -162,3 +163,21 @@ def test_a_chlorine_release_uses_the_dense_gas_model(session: Session) -> None:
     result = situation.refresh(session, site, incident, datetime.now(UTC))
     assert result["model"] == "dense_gas" and result["release_basis"] == "declared"
     assert len(service.zones_geojson(session, incident)["features"]) >= 2
+
+
+def test_the_incident_report_has_the_map_zones_plan_and_timeline(
+    session: Session, ammonia_release: tuple[Site, Incident]
+) -> None:
+    site, incident = ammonia_release
+    for code, value in (("WS-01", 2.0), ("WS-02", 2.0), ("WD-01", 90.0), ("WD-02", 90.0)):
+        _latest(session, code, value)
+    session.flush()
+    situation.refresh(session, site, incident, datetime.now(UTC))
+    service.command(session, site, incident.id, "commander", "启动水幕")
+    html = report.report_html(session, site, incident)
+    assert incident.title in html and "液氨泄漏现场处置方案" in html
+    assert "AEGL-3" in html and "启动水幕" in html
+    png = html.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
+    assert base64.b64decode(png)[:8] == b"\x89PNG\r\n\x1a\n"
+    pdf = report.report_pdf(html)
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 20_000

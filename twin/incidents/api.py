@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from twin.deps import IncidentsCommand, PlantRead, SessionDep
-from twin.incidents import service
+from twin.incidents import report, service
 from twin.incidents.models import Incident
 from twin.live.bus import announce
 from twin.sites.service import get_site
@@ -120,3 +121,25 @@ def close(
     s = get_site(session, site)
     incident = service.close_incident(session, s, incident_id, user.username, body.summary)
     return _answer(request, tasks, site, session, incident)
+
+
+@router.get("/sites/{site}/incidents/{incident_id}/report.html", response_class=HTMLResponse)
+def report_html(site: str, incident_id: int, session: SessionDep, _: PlantRead) -> HTMLResponse:
+    """The incident report with its map (Chinese and English), for the file or a printer."""
+    s = get_site(session, site)
+    incident = service.get_incident(session, s, incident_id)
+    return HTMLResponse(report.report_html(session, s, incident))
+
+
+@router.get("/sites/{site}/incidents/{incident_id}/report.pdf", response_class=Response)
+def report_pdf(site: str, incident_id: int, session: SessionDep, _: PlantRead) -> Response:
+    """The same report as A4 PDF."""
+    s = get_site(session, site)
+    html = report.report_html(session, s, service.get_incident(session, s, incident_id))
+    return Response(
+        report.report_pdf(html),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{site}-incident-{incident_id}.pdf"'
+        },
+    )
