@@ -181,3 +181,23 @@ def test_the_incident_report_has_the_map_zones_plan_and_timeline(
     assert base64.b64decode(png)[:8] == b"\x89PNG\r\n\x1a\n"
     pdf = report.report_pdf(html)
     assert pdf[:5] == b"%PDF-" and len(pdf) > 20_000
+
+
+def test_a_fire_is_drawn_without_waiting_for_the_wind(session: Session) -> None:
+    site = session.scalars(select(Site).where(Site.code == "demo")).one()
+    session.execute(
+        text(
+            "DELETE FROM latest_readings WHERE sensor_id IN "
+            "(SELECT id FROM sensors WHERE kind = 'wind')"
+        )
+    )
+    incident = service.open_incident(
+        session,
+        site,
+        "commander",
+        service.Declared("fire", hazard_source="T-MEOH-01", release_kg_s=0.5),
+    )
+    result = situation.refresh(session, site, incident, datetime.now(UTC))
+    assert "error" not in result and result["wind"] is None
+    assert result["model"] == "pool_fire"
+    assert [f["properties"]["label"] for f in service.zones_geojson(session, incident)["features"]]

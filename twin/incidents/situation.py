@@ -185,13 +185,16 @@ def assess(
     incident: Incident,
     chemical: Chemical,
     version: str,
-    wind: Wind,
+    wind: Wind | None,
     stability: Stability,
     rate: float,
 ) -> Assessment:
-    """The consequence model the incident's kind and chemical call for."""
-    common: dict[str, Any] = {"wind_m_s": wind.speed_m_s, "wind_from_deg": wind.from_deg}
+    """The consequence model the incident's kind and chemical call for (a toxic release
+    needs the wind; fire and blast zones are circles around the source)."""
     if incident.kind == "toxic_release":
+        if wind is None:
+            raise ValueError("a toxic release needs the wind")
+        common: dict[str, Any] = {"wind_m_s": wind.speed_m_s, "wind_from_deg": wind.from_deg}
         if chemical.molar_mass_g_mol > AIR_MOLAR_MASS_G_MOL:
             return dense_gas_assessment(
                 chemical,
@@ -232,14 +235,15 @@ def refresh(
         incident.situation = situation
         return situation
     wind = live_wind(session, incident, now)
-    if wind is None:
-        # Zones drawn for a wind nobody measured would be guesses: keep the last ones.
+    if wind is None and incident.kind == "toxic_release":
+        # A plume drawn for a wind nobody measured would be a guess: keep the last zones.
+        # (Fire and blast zones are circles: they do not wait for the wind.)
         situation["error"] = "no live wind speed and direction from the masts"
         incident.situation = {**(incident.situation or {}), **situation}
         return situation
-    stability = stability_class(wind.speed_m_s, sky(now))
+    stability = stability_class(wind.speed_m_s, sky(now)) if wind is not None else "D"
     fit = None
-    if incident.kind == "toxic_release":
+    if incident.kind == "toxic_release" and wind is not None:
         fit = fit_release(
             chemical, wind, stability, detectors(session, site, incident, chemical, now)
         )
@@ -286,7 +290,9 @@ def refresh(
         "chemical_name": chemical.name_zh,
         "chemical_name_en": chemical.name_en,
         "chemical_table": table.version,
-        "wind": {"speed_m_s": wind.speed_m_s, "from_deg": wind.from_deg, "sensors": wind.sensors},
+        "wind": None
+        if wind is None
+        else {"speed_m_s": wind.speed_m_s, "from_deg": wind.from_deg, "sensors": wind.sensors},
         "stability": stability,
         "release_kg_s": rate,
         "release_basis": basis,
