@@ -158,6 +158,17 @@ def test_a_reading_over_the_set_point_turns_the_sensor_red_and_is_acknowledged(
         headers={"Authorization": f"Bearer {token(live_url, 'admin')}"},
     ).json()
     assert any(e["action"] == "alarm.acknowledged" and e["entity_key"] == alarm_id for e in audit)
+    # One click turns the detector's alarm into an incident at that detector.
+    item.locator("button[data-declare]").click()
+    page.wait_for_selector(".incident", timeout=10000)
+    incident_id = page.evaluate("[...window.twinView.incidents.keys()][0]")
+    detail = httpx.get(f"{live_url}/api/v1/sites/demo/incidents/{incident_id}", headers=head).json()
+    assert detail["alarm_id"] == int(alarm_id) and detail["chemical"] == sensor["gas"]
+    httpx.post(
+        f"{live_url}/api/v1/sites/demo/incidents/{incident_id}/close",
+        json={"summary": "test over"},
+        headers=head,
+    ).raise_for_status()
     # Leave the sensor normal again for the tests after this one.
     publisher.send(topic, {"ts": epoch_ms(datetime.now(UTC)), "value": sensor["range_min"]})
 

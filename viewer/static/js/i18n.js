@@ -24,7 +24,7 @@ const TEXT = {
     incident: "突发事件", threats: "威胁区域", release: "泄漏速率", estimated: "由探测器反演",
     declared: "申报", in_zones: "区域内人员", plan: "应急预案", contacts: "包保责任人",
     resources_near: "最近应急资源", command: "下达指令", command_failed: "指令失败",
-    wind_from: "风来自", fit: "拟合", no_safe_route: "无安全路线",
+    wind_from: "风来自", fit: "拟合", no_safe_route: "无安全路线", declare_incident: "启动事件",
   },
   en: {
     title: "Hazardous-chemical plant twin · command map", regulator_title: "Regulator one map · read only",
@@ -52,7 +52,7 @@ const TEXT = {
     incident: "Incident", threats: "Threat zones", release: "Release", estimated: "fitted to detectors",
     declared: "declared", in_zones: "People in zones", plan: "Emergency plan", contacts: "Responsible",
     resources_near: "Nearest resources", command: "Command", command_failed: "Command failed",
-    wind_from: "wind from", fit: "fit", no_safe_route: "no safe route",
+    wind_from: "wind from", fit: "fit", no_safe_route: "no safe route", declare_incident: "Declare incident",
   },
 };
 

@@ -76,6 +76,18 @@ function paintIncidents() {
   for (const tag of view.map.people.keys()) view.map.markPersonInThreat(tag, inside.get(tag));
 }
 
+// Opens a toxic-release incident at the alarm's detector; the loop draws its zones.
+async function declare(alarmId) {
+  try {
+    const incident = await api(`/api/v1/sites/${view.site}/incidents`, {
+      method: "POST", json: { kind: "toxic_release", alarm_id: alarmId },
+    });
+    refreshIncident(incident.id);
+  } catch (err) {
+    alert(`${t("command_failed")}: ${err.message}`);
+  }
+}
+
 async function command(id, text) {
   try {
     await api(`/api/v1/sites/${view.site}/incidents/${id}/commands`, { method: "POST", json: { text } });
@@ -88,6 +100,10 @@ function renderPanels() {
   renderIncidents(view.incidents, { command, canCommand: () => COMMAND_ROLES.has(user()?.role) });
   renderAlarms(view.alarms, view.sensors, {
     acknowledge, locate, lookingBack: () => view.lookingBackAt !== null,
+    declare,
+    canDeclare: (a) => view.lookingBackAt === null && COMMAND_ROLES.has(user()?.role)
+      && a.sensor && view.sensors.get(a.sensor)?.kind === "gas" && ["high_1", "high_2"].includes(a.kind)
+      && ![...view.incidents.values()].some((i) => i.alarm_id === a.id),
     zoneName: (code) => (code ? pick(view.zones.get(code)?.name, view.zones.get(code)?.name_en) || code : ""),
   });
   renderHeadcount(view.zones);

@@ -25,13 +25,16 @@ export function renderAlarms(alarms, sensors, handlers) {
     const state = [a.acked ? t("acked") : t("unacked"), a.active ? "" : t("cleared")].filter(Boolean).join(" · ");
     return `<li data-alarm-id="${a.id}" data-kind="${escape(a.kind)}" class="${a.acked ? "" : "unacked"} ${a.active ? "" : "cleared"}">`
       + `<span class="bar"></span><span class="what">${escape(message(a.message))} · ${escape(where)}</span>`
-      + `<span class="act">${ack && !a.acked ? `<button data-ack="${a.id}">${escape(t("ack"))}</button>` : ""}</span>`
+      + `<span class="act">${ack && !a.acked ? `<button data-ack="${a.id}">${escape(t("ack"))}</button>` : ""}`
+      // A gas detector's alarm can become an incident in one click (commanders only).
+      + `${handlers.canDeclare(a) ? `<button class="quiet" data-declare="${a.id}">${escape(t("declare_incident"))}</button>` : ""}</span>`
       + `<span class="meta">${escape(timeOf(a.raised_utc))}${escape(value)} · ${escape(state)}</span></li>`;
   }).join("");
   $("alarms").querySelectorAll("li[data-alarm-id]").forEach((li) => {
     li.addEventListener("click", (e) => {
       const id = Number(li.dataset.alarmId);
       if (e.target.dataset.ack) handlers.acknowledge(id);
+      else if (e.target.dataset.declare) handlers.declare(id);
       else handlers.locate(id);
     });
   });
