@@ -49,10 +49,6 @@ _THREATS = text("""
 SELECT level, ST_AsBinary(ST_Transform(geom, :srid)) FROM threat_zones
 WHERE incident_id = :incident ORDER BY level
 """)
-_SOURCE = text(
-    "SELECT ST_X(ST_Transform(source, :srid)), ST_Y(ST_Transform(source, :srid)) "
-    "FROM incidents WHERE id = :incident"
-)
 
 
 def _draw(ax: Any, geom: BaseGeometry, **style: Any) -> None:
@@ -78,7 +74,7 @@ def map_png(session: Session, site: Site, incident: Incident) -> bytes:
             edgecolor=LEVEL_COLOURS.get(level, "#999"),
             linewidth=1.2,
         )
-    x0, y0 = session.execute(_SOURCE, params).one()
+    x0, y0 = service.source_xy(session, incident, site.metric_srid)
     ax.plot([x0], [y0], marker="*", markersize=16, color="#b71c1c", zorder=5)
     situation = incident.situation or {}
     routes = (situation.get("routes") or {}).get("features", [])

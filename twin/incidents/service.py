@@ -26,6 +26,7 @@ from twin.incidents.plans import plan_for
 from twin.people.geofence import PRESENCE_TIMEOUT
 from twin.plant.models import Installation, Sensor
 from twin.sites.models import Site
+from twin.spatial import service as spatial
 
 KINDS = ("toxic_release", "fire", "explosion")
 # The timeline kind of the incident loop's recomputations.
@@ -59,10 +60,6 @@ class Zone:
     geometry: BaseGeometry
 
 
-def _point_lonlat(lon: float, lat: float) -> Any:
-    return func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326), 4490)
-
-
 def _source(session: Session, site: Site, d: Declared) -> tuple[Any, str | None, str | None]:
     """(point, hazard source code, chemical) from the declaration."""
     if d.hazard_source is not None:
@@ -85,7 +82,7 @@ def _source(session: Session, site: Site, d: Declared) -> tuple[Any, str | None,
             raise ValidationFailed(f"no sensor alarm {d.alarm_id} at {site.code!r}")
         return row.geom, row.installation_code, d.chemical or row.gas
     if d.lonlat is not None:
-        point = _point_lonlat(*d.lonlat)
+        point = spatial.point(*d.lonlat, 4326)
         inside = session.scalar(
             select(func.ST_Covers(Site.boundary, point)).where(Site.id == site.id)
         )
@@ -318,13 +315,20 @@ def plan_and_contacts(session: Session, site: Site, incident: Incident) -> dict[
     return {"plan": plan, "responsible": responsible}
 
 
-def as_dict(session: Session, incident: Incident, *, full: bool = False) -> dict[str, Any]:
-    lon, lat = session.execute(
+def source_xy(session: Session, incident: Incident, srid: int) -> tuple[float, float]:
+    """The incident's source in ``srid`` (4326 for lon/lat, the site's metric CRS for maps
+    and models)."""
+    x, y = session.execute(
         select(
-            func.ST_X(func.ST_Transform(Incident.source, 4326)),
-            func.ST_Y(func.ST_Transform(Incident.source, 4326)),
+            func.ST_X(func.ST_Transform(Incident.source, srid)),
+            func.ST_Y(func.ST_Transform(Incident.source, srid)),
         ).where(Incident.id == incident.id)
     ).one()
+    return float(x), float(y)
+
+
+def as_dict(session: Session, incident: Incident, *, full: bool = False) -> dict[str, Any]:
+    lon, lat = source_xy(session, incident, 4326)
     out: dict[str, Any] = {
         "id": incident.id,
         "kind": incident.kind,

@@ -74,10 +74,6 @@ JOIN incidents i ON i.site_id = s.site_id
 WHERE i.id = :incident AND s.kind = 'gas' AND s.gas = :gas AND l.quality = 0
   AND l.ts_utc >= :since
 """)
-_SOURCE_XY = text("""
-SELECT ST_X(ST_Transform(source, :srid)), ST_Y(ST_Transform(source, :srid))
-FROM incidents WHERE id = :incident
-""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +254,7 @@ def refresh(
     else:
         rate, basis = DEFAULT_RELEASE_KG_S, "assumed (nothing declared, no detector sees it)"
     result = assess(incident, chemical, table.version, wind, stability, rate)
-    x0, y0 = session.execute(_SOURCE_XY, {"incident": incident.id, "srid": site.metric_srid}).one()
+    x0, y0 = service.source_xy(session, incident, site.metric_srid)
     zones = [
         service.Zone(
             len(result.zones.zones) - i,

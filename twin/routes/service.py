@@ -306,10 +306,7 @@ def evacuation(
     network = get_network(session, cache, site)
     closures = _closures(network, site, body)
     if body.people is None:
-        people = [
-            Place(p["x_m"], p["y_m"], p["floor"] or 0, label=p["tag"])
-            for p in people_service.latest_positions(session, site, now)
-        ]
+        people = _people_places(people_service.latest_positions(session, site, now))
     else:
         to_metric = transformer(WGS84, site.metric_srid)
         people = [
@@ -326,22 +323,7 @@ def evacuation(
         if people
         else []
     )
-    features = []
-    for place, answer in zip(people, answers, strict=True):
-        if isinstance(answer, NoSafeRoute):
-            props: dict[str, Any] = {"person": place.label, **_refusal(answer)}
-            geometry = None
-        else:
-            props = {
-                "person": place.label,
-                "assembly_point": answer.destination,
-                "no_safe_route": False,
-                **{k: v for k, v in _properties(answer).items() if k not in ("from", "to")},
-            }
-            geometry = _lonlat(answer, site.metric_srid) if body.geometry else None
-        features.append(
-            {"type": "Feature", "id": place.label, "geometry": geometry, "properties": props}
-        )
+    features = _person_features(people, answers, site.metric_srid, body.geometry)
     routed = [a for a in answers if isinstance(a, Route)]
     per_point: dict[str, int] = {}
     for r in routed:
@@ -376,29 +358,39 @@ def evacuate_from_zones(
         return []
     network = get_network(session, cache, site)
     closures = find_closures(network, zones)
-    places = [Place(p["x_m"], p["y_m"], p.get("floor") or 0, label=p["tag"]) for p in people]
+    places = _people_places(people)
+    answers = nearest_routes(network, places, targets, WALK, closures)
+    return [
+        {**f, "properties": {**f["properties"], "purpose": "evacuation"}}
+        for f in _person_features(places, answers, site.metric_srid, geometry=True)
+    ]
+
+
+def _people_places(people: list[dict[str, Any]]) -> list[Place]:
+    """Positions as `latest_positions` gives them (``tag``, ``x_m``, ``y_m``, ``floor``)."""
+    return [Place(p["x_m"], p["y_m"], p.get("floor") or 0, label=p["tag"]) for p in people]
+
+
+def _person_features(
+    people: list[Place], answers: list[Route | NoSafeRoute], srid: int, geometry: bool
+) -> list[dict[str, Any]]:
+    """One GeoJSON feature per person: the route to an assembly point, or the refusal."""
     features = []
-    for place, answer in zip(
-        places, nearest_routes(network, places, targets, WALK, closures), strict=True
-    ):
+    for place, answer in zip(people, answers, strict=True):
         if isinstance(answer, NoSafeRoute):
-            props: dict[str, Any] = {
-                "person": place.label,
-                "purpose": "evacuation",
-                **_refusal(answer),
-            }
-            geometry = None
+            props: dict[str, Any] = {"person": place.label, **_refusal(answer)}
+            line = None
         else:
             props = {
                 "person": place.label,
-                "purpose": "evacuation",
                 "assembly_point": answer.destination,
                 "no_safe_route": False,
-                "length_m": round(answer.length_m, 1),
-                "eta_s": round(answer.eta_s, 1),
+                **{k: v for k, v in _properties(answer).items() if k not in ("from", "to")},
             }
-            geometry = _lonlat(answer, site.metric_srid)
-        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+            line = _lonlat(answer, srid) if geometry else None
+        features.append(
+            {"type": "Feature", "id": place.label, "geometry": line, "properties": props}
+        )
     return features
 
 

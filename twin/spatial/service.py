@@ -20,7 +20,8 @@ from twin.sites.models import Site
 POLYGON_LAYERS = ("zones", "risk_zones", "installations")
 
 
-def _point(lon: float, lat: float, srid: int) -> Any:
+def point(lon: float, lat: float, srid: int) -> Any:
+    """A point given in ``srid`` as stored (CGCS2000), for queries against plant layers."""
     return func.ST_Transform(func.ST_SetSRID(func.ST_MakePoint(lon, lat), srid), STORAGE_SRID)
 
 
@@ -37,7 +38,7 @@ def nearby(
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """Features within ``radius_m`` of a point, nearest first, each with ``distance_m``."""
-    here = func.geography(_point(x, y, srid))
+    here = func.geography(point(x, y, srid))
     found: list[dict[str, Any]] = []
     for spec in layers:
         model = spec.model
@@ -63,7 +64,7 @@ def containing(
     session: Session, site: Site, x: float, y: float, *, srid: int = 4326, out_srid: int = 4326
 ) -> list[dict[str, Any]]:
     """Zones, risk zones and installation footprints that contain the point."""
-    here = _point(x, y, srid)
+    here = point(x, y, srid)
     found = []
     for name in POLYGON_LAYERS:
         spec = LAYERS[name]
