@@ -46,8 +46,9 @@ def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
             "alarms": [alarms.as_dict(a, code) for a, code in active],
             "headcount": people.headcount(session, site, now),
             "positions": people.latest_positions(session, site, now),
+            # The map fetches each open incident in full (zones, people, plan) on its own.
             "incidents": [
-                {**incidents.as_dict(session, i), "zones": incidents.zones_geojson(session, i)}
+                incidents.as_dict(session, i)
                 for i in incidents.list_incidents(session, site, "open")
                 if i.drill_id is None
             ],
