@@ -54,6 +54,7 @@ __all__ = [
     "PlumeModel",
     "PointThreat",
     "ThreatZones",
+    "WindSide",
     "Zone",
     "plume_frame",
     "radial_at_point",
@@ -61,6 +62,7 @@ __all__ = [
     "toxic_at_point",
     "toxic_levels",
     "toxic_zones",
+    "wind_side",
 ]
 
 Hazard = Literal["toxic", "thermal", "overpressure"]
@@ -142,6 +144,31 @@ def plume_frame(east_m: float, north_m: float, wind_from_deg: float) -> tuple[fl
     downwind = east_m * math.sin(toward) + north_m * math.cos(toward)
     crosswind = -east_m * math.cos(toward) + north_m * math.sin(toward)
     return downwind, crosswind
+
+
+WindSide = Literal["upwind", "crosswind", "downwind"]
+# Within this angle of the downwind (upwind) direction a point is downwind (upwind).
+WIND_SECTOR_HALF_DEG = 45.0
+
+
+def wind_side(east_m: float, north_m: float, wind_from_deg: float) -> WindSide:
+    """Which side of the source a local point lies on, for a wind from ``wind_from_deg``.
+
+    Evacuation guidance sends people crosswind out of a plume and then upwind, never
+    downwind, where the plume can grow or swing.
+
+    Examples
+    --------
+    >>> wind_side(100.0, 10.0, 270.0), wind_side(-100.0, 0.0, 270.0), wind_side(0.0, 80.0, 270.0)
+    ('downwind', 'upwind', 'crosswind')
+    """
+    downwind, crosswind = plume_frame(east_m, north_m, wind_from_deg)
+    angle = math.degrees(math.atan2(abs(crosswind), downwind))
+    if angle < WIND_SECTOR_HALF_DEG:
+        return "downwind"
+    if angle > 180.0 - WIND_SECTOR_HALF_DEG:
+        return "upwind"
+    return "crosswind"
 
 
 def toxic_zones(

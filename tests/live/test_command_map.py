@@ -269,6 +269,21 @@ def test_an_incident_declared_on_the_map_shows_zones_people_and_plan(
         ".map(f => f.properties.level))].sort()"
     )
     assert levels == [1, 2, 3]
+    # The fire engine's route to its staging point is drawn, with the source it serves,
+    # and the panel gives its arrival time.
+    page.wait_for_function(
+        "window.twinView.map.map.queryRenderedFeatures({layers: ['routes']})"
+        ".some(f => f.properties.purpose === 'rescue')",
+        timeout=10000,
+    )
+    assert (
+        page.evaluate("window.twinView.map.map.queryRenderedFeatures({layers: ['leaks']}).length")
+        == 1
+    )
+    assert (
+        "消防车"
+        in page.locator(f".incident[data-incident-id='{incident_id}'] [data-routes]").inner_text()
+    )
     # A command from the panel lands on the incident's timeline.
     page.fill(f"form[data-command='{incident_id}'] input", "关闭紧急切断阀")
     page.click(f"form[data-command='{incident_id}'] button")

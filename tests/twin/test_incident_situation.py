@@ -7,16 +7,25 @@ import base64
 import math
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
+import shapely
+from shapely.geometry import shape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from gis.crs import WGS84, transformer
+from gis.routing import Place, Route, find_closures, nearest_routes
 from sim.consequence.chemicals import mg_m3_to_ppm
 from sim.consequence.gaussian_plume import GaussianPlume
 from sim.consequence.zones import plume_frame
-from twin.incidents import report, service, situation
+from twin.alarms.models import Alarm
+from twin.incidents import fusion, report, service, situation
 from twin.incidents.models import Incident
+from twin.people import service as people_service
 from twin.people.models import Tag
+from twin.routes import service as routes_service
+from twin.routes.emergency import STAGING_OFFSET_M
 from twin.routes.service import RouteCache
 from twin.sites.models import Site
 
@@ -47,62 +56,83 @@ def ammonia_release(session: Session) -> tuple[Site, Incident]:
     return site, incident
 
 
-def test_the_release_rate_is_fitted_to_the_detectors_and_the_zones_follow(
-    session: Session, ammonia_release: tuple[Site, Incident]
-) -> None:
-    site, incident = ammonia_release
-    now = datetime.now(UTC)
-    chemical = situation.chemical_table().chemical("ammonia")
-    # A west wind carries the plume east, over the detectors around sphere 2 (70–90 m).
-    from_deg, toward = 270.0, 90.0
+def _wind(session: Session, speed_m_s: float, from_deg: float) -> None:
     for code, value in (
-        ("WS-01", WIND_M_S),
-        ("WS-02", WIND_M_S),
-        ("WD-01", 270.0),
-        ("WD-02", 270.0),
+        ("WS-01", speed_m_s),
+        ("WS-02", speed_m_s),
+        ("WD-01", from_deg),
+        ("WD-02", from_deg),
     ):
         _latest(session, code, value)
+
+
+def _plume_readings(
+    session: Session,
+    site: Site,
+    incident: Incident,
+    from_deg: float,
+    leak: fusion.Candidate = fusion.DECLARED,
+) -> list[fusion.Reading]:
+    """Every ammonia detector reads what a TRUE_RATE_KG_S plume from ``leak`` gives it."""
+    now = datetime.now(UTC)
+    chemical = situation.chemical_table().chemical("ammonia")
     for code in session.scalars(text("SELECT code FROM sensors WHERE gas = 'ammonia'")):
         _latest(session, code, 0.0)
     session.flush()
-    positions = situation.detectors(session, site, incident, chemical, now)
-    assert len(positions) >= 3
+    positions = fusion.detectors(session, site, incident, chemical, now)
     stability = situation.stability_class(WIND_M_S, situation.sky(now))
     plume = GaussianPlume(TRUE_RATE_KG_S, WIND_M_S, stability)
-    for code, e, n, _ in positions:
-        down, cross = plume_frame(e, n, from_deg)
+    for r in positions:
+        down, cross = plume_frame(r.east_m - leak.east_m, r.north_m - leak.north_m, from_deg)
         mg = float(plume.concentration_mg_m3(down, cross))
-        _latest(session, code, mg_m3_to_ppm(mg, chemical.molar_mass_g_mol))
-    # A person 60 m downwind of the source, another 60 m upwind.
-    x0, y0 = session.execute(
+        _latest(session, r.code, mg_m3_to_ppm(mg, chemical.molar_mass_g_mol))
+    session.flush()
+    return positions
+
+
+def _source_xy(session: Session, site: Site, incident: Incident) -> tuple[float, float]:
+    x, y = session.execute(
         text(
             "SELECT ST_X(ST_Transform(source, :srid)), ST_Y(ST_Transform(source, :srid)) "
             "FROM incidents WHERE id = :i"
         ),
         {"srid": site.metric_srid, "i": incident.id},
     ).one()
+    return x, y
+
+
+def _place_person(session: Session, site: Site, tag: str, x: float, y: float) -> None:
+    session.add(
+        Tag(site_id=site.id, code=tag, technology="uwb", person_name=tag, person_kind="employee")
+    )
+    session.flush()
+    session.execute(
+        text(
+            "INSERT INTO latest_positions (tag_id, ts_utc, geom, floor) SELECT t.id, now(), "
+            "ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), :srid), 4490), 0 "
+            "FROM tags t WHERE t.code = :tag"
+        ),
+        {"x": x, "y": y, "srid": site.metric_srid, "tag": tag},
+    )
+    session.flush()
+
+
+def test_the_release_rate_is_fitted_to_the_detectors_and_the_zones_follow(
+    session: Session, ammonia_release: tuple[Site, Incident]
+) -> None:
+    site, incident = ammonia_release
+    now = datetime.now(UTC)
+    # A west wind carries the plume east, over the detectors around sphere 2 (70–90 m).
+    from_deg, toward = 270.0, 90.0
+    _wind(session, WIND_M_S, from_deg)
+    assert len(_plume_readings(session, site, incident, from_deg)) >= 3
+    # A person 60 m downwind of the source, another 60 m upwind.
+    x0, y0 = _source_xy(session, site, incident)
     rad = math.radians(toward)
     for tag, sign in (("T-DOWN", 1.0), ("T-UP", -1.0)):
-        session.add(
-            Tag(
-                site_id=site.id, code=tag, technology="uwb", person_name=tag, person_kind="employee"
-            )
+        _place_person(
+            session, site, tag, x0 + sign * 60 * math.sin(rad), y0 + sign * 60 * math.cos(rad)
         )
-        session.flush()
-        session.execute(
-            text(
-                "INSERT INTO latest_positions (tag_id, ts_utc, geom, floor) SELECT t.id, now(), "
-                "ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), :srid), 4490), 0 "
-                "FROM tags t WHERE t.code = :tag"
-            ),
-            {
-                "x": x0 + sign * 60 * math.sin(rad),
-                "y": y0 + sign * 60 * math.cos(rad),
-                "srid": site.metric_srid,
-                "tag": tag,
-            },
-        )
-    session.flush()
 
     result = situation.refresh(session, site, incident, now, RouteCache())
 
@@ -110,25 +140,160 @@ def test_the_release_rate_is_fitted_to_the_detectors_and_the_zones_follow(
     assert result["release_basis"] == "fitted to detectors"
     assert result["release_kg_s"] == pytest.approx(TRUE_RATE_KG_S, rel=0.02)
     assert result["fit"]["r2"] > 0.99 and result["fit"]["in_plume"] >= 2
+    # The readings came from the declared point: the source stays where it was declared.
+    assert result["source"]["located"] is False and result["fit"]["candidates"] > 10
     assert incident.release_estimated and result["model"] == "gaussian_plume"
     assert [z["level"] for z in result["zones"]] == [3, 2, 1]
     inside = {p["tag"] for p in service.people_in_zones(session, site, incident, now)}
     assert "T-DOWN" in inside and "T-UP" not in inside
     assert result["people_in_zones"] == len(inside)
-    # The person downwind is routed out to an assembly point, around every zone.
+    # The person downwind is routed out to an assembly point, around every zone, and not
+    # to the one downwind of the source (AP-02, east), though it is the nearest.
     out = [f for f in result["routes"]["features"] if f["properties"].get("person") == "T-DOWN"]
-    assert len(out) == 1 and out[0]["properties"]["assembly_point"]
+    assert len(out) == 1 and out[0]["properties"]["purpose"] == "evacuation"
+    assert out[0]["properties"]["assembly_point"] in ("AP-01", "AP-03")
+    assert out[0]["properties"]["wind_side"] != "downwind"
     assert out[0]["properties"]["eta_s"] > 0
     # The fire engine comes from the nearest station to a staging point outside the
     # most severe zone, on roads.
     rescue = [f for f in result["routes"]["features"] if f["properties"]["purpose"] == "rescue"]
     assert len(rescue) == 1 and rescue[0]["properties"]["profile"] == "fire_engine"
     assert rescue[0]["properties"]["eta_s"] > 0
+    # Nobody is down or trapped: no rescue team is sent in.
+    assert not [
+        f for f in result["routes"]["features"] if f["properties"]["purpose"] == "rescue_team"
+    ]
     # A second round: both recomputations are kept, the map gets only the newest.
     situation.refresh(session, site, incident, now, RouteCache())
     full = service.as_dict(session, incident, full=True)
     assert [e["kind"] for e in full["timeline"]] == ["opened", "situation"]
     assert full["recomputations"] == 2
+
+
+@pytest.mark.parametrize(
+    ("from_deg", "expected"),
+    [
+        # AP-02, the nearest, lies downwind: sent crosswind to AP-03 instead.
+        (255.0, ("AP-03", "crosswind")),
+        # Every assembly point lies downwind: the nearest safe one, rather than none.
+        (330.0, ("AP-02", "downwind")),
+    ],
+)
+def test_people_are_not_sent_downwind_when_another_assembly_point_is_reachable(
+    session: Session,
+    ammonia_release: tuple[Site, Incident],
+    from_deg: float,
+    expected: tuple[str, str],
+) -> None:
+    site, incident = ammonia_release
+    _wind(session, WIND_M_S, from_deg)
+    _plume_readings(session, site, incident, from_deg)
+    x0, y0 = _source_xy(session, site, incident)
+    toward = math.radians(from_deg + 180.0)
+    _place_person(session, site, "T-CAUGHT", x0 + 60 * math.sin(toward), y0 + 60 * math.cos(toward))
+    cache = RouteCache()
+    result = situation.refresh(session, site, incident, datetime.now(UTC), cache)
+    out = [f for f in result["routes"]["features"] if f["properties"].get("person") == "T-CAUGHT"]
+    assert len(out) == 1
+    props = out[0]["properties"]
+    assert (props["assembly_point"], props["wind_side"]) == expected
+    # Without the wind rule the nearest safe point is AP-02, downwind.
+    (where,) = [
+        p
+        for p in people_service.latest_positions(session, site, datetime.now(UTC))
+        if p["tag"] == "T-CAUGHT"
+    ]
+    caught = Place(where["x_m"], where["y_m"], label="T-CAUGHT")
+    network = routes_service.get_network(session, cache, site)
+    to_metric = transformer(WGS84, site.metric_srid)
+    zones = [
+        shapely.transform(
+            shape(f["geometry"]), lambda c: np.column_stack(to_metric.transform(*c.T))
+        )
+        for f in service.zones_geojson(session, incident)["features"]
+    ]
+    (nearest,) = nearest_routes(
+        network,
+        [caught],
+        routes_service.assembly_points(session, site),
+        closures=find_closures(network, zones),
+    )
+    assert isinstance(nearest, Route) and nearest.destination == "AP-02"
+    assert nearest.eta_s <= props["eta_s"]
+
+
+def test_the_leak_is_located_on_the_source_from_the_detectors(
+    session: Session, ammonia_release: tuple[Site, Incident]
+) -> None:
+    """The sphere is declared; the leak is at a nozzle 10 m west of its centre. The
+    detectors downwind tell the position as well as the rate, and the zones move there."""
+    site, incident = ammonia_release
+    from_deg = 270.0
+    _wind(session, WIND_M_S, from_deg)
+    candidates = fusion.candidate_sources(session, site, incident)
+    leak = min(
+        (c for c in candidates if c.equipment is None),
+        key=lambda c: math.hypot(c.east_m + 10.0, c.north_m),
+    )
+    assert math.hypot(leak.east_m + 10.0, leak.north_m) < fusion.GRID_STEP_M
+    _plume_readings(session, site, incident, from_deg, leak)
+
+    result = situation.refresh(session, site, incident, datetime.now(UTC), RouteCache())
+
+    assert result["release_kg_s"] == pytest.approx(TRUE_RATE_KG_S, rel=0.02)
+    located = result["source"]
+    assert located["located"] is True and located["equipment"] is None
+    assert (located["east_m"], located["north_m"]) == (
+        pytest.approx(leak.east_m, abs=0.1),
+        pytest.approx(leak.north_m, abs=0.1),
+    )
+    assert result["fit"]["rmse_mg_m3"] < 0.2 * result["fit"]["declared_rmse_mg_m3"]
+    # The stored zones are drawn from the leak, not from the declared point: the most
+    # severe zone covers the leak.
+    x0, y0 = _source_xy(session, site, incident)
+    covers = session.scalar(
+        text(
+            "SELECT ST_Covers(geom, ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), :srid), 4490))"
+            " FROM threat_zones WHERE incident_id = :i ORDER BY level DESC LIMIT 1"
+        ),
+        {
+            "x": x0 + leak.east_m + 1.0,
+            "y": y0 + leak.north_m,
+            "srid": site.metric_srid,
+            "i": incident.id,
+        },
+    )
+    assert covers is True
+
+
+def test_a_person_down_inside_a_zone_gets_a_rescue_team(
+    session: Session, ammonia_release: tuple[Site, Incident]
+) -> None:
+    site, incident = ammonia_release
+    _wind(session, WIND_M_S, 270.0)
+    _plume_readings(session, site, incident, 270.0)
+    x0, y0 = _source_xy(session, site, incident)
+    _place_person(session, site, "T-DOWN", x0 + 60, y0)
+    session.add(
+        Alarm(
+            site_id=site.id,
+            tag_code="T-DOWN",
+            kind="man_down",
+            priority=1,
+            raised_utc=datetime.now(UTC),
+            rule_version="test",
+            message="man down",
+        )
+    )
+    session.flush()
+    result = situation.refresh(session, site, incident, datetime.now(UTC), RouteCache())
+    teams = [f for f in result["routes"]["features"] if f["properties"]["purpose"] == "rescue_team"]
+    assert len(teams) == 1, result["no_safe_route"]
+    props = teams[0]["properties"]
+    assert props["person"] == "T-DOWN" and props["ppe"] == "SCBA"
+    # From where the engine stops, into the zones the person is in.
+    assert props["from"] == "staging" and props["enters_zones"]
+    assert props["eta_s"] > 0
 
 
 def test_without_live_wind_no_zones_are_guessed(
@@ -169,8 +334,7 @@ def test_the_incident_report_has_the_map_zones_plan_and_timeline(
     session: Session, ammonia_release: tuple[Site, Incident]
 ) -> None:
     site, incident = ammonia_release
-    for code, value in (("WS-01", 2.0), ("WS-02", 2.0), ("WD-01", 90.0), ("WD-02", 90.0)):
-        _latest(session, code, value)
+    _wind(session, 2.0, 90.0)
     session.flush()
     situation.refresh(session, site, incident, datetime.now(UTC))
     service.command(session, site, incident.id, "commander", "启动水幕")
@@ -201,3 +365,26 @@ def test_a_fire_is_drawn_without_waiting_for_the_wind(session: Session) -> None:
     assert "error" not in result and result["wind"] is None
     assert result["model"] == "pool_fire"
     assert [f["properties"]["label"] for f in service.zones_geojson(session, incident)["features"]]
+
+
+@pytest.mark.parametrize("from_deg", [0.0, 45.0, 90.0, 135.0, 180.0, 225.0, 270.0, 315.0])
+def test_the_fire_engine_stages_on_a_road_outside_the_most_severe_zone(
+    session: Session, ammonia_release: tuple[Site, Incident], from_deg: float
+) -> None:
+    site, incident = ammonia_release
+    _wind(session, WIND_M_S, from_deg)
+    _plume_readings(session, site, incident, from_deg)
+    result = situation.refresh(session, site, incident, datetime.now(UTC), RouteCache())
+    (engine,) = [f for f in result["routes"]["features"] if f["properties"]["purpose"] == "rescue"]
+    assert engine["properties"]["from"] == "RR-FS-01"
+    lon, lat = engine["geometry"]["coordinates"][-1]
+    gap_m = session.scalar(
+        text(
+            "SELECT ST_Distance(ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid),"
+            " ST_Transform(geom, :srid)) FROM threat_zones WHERE incident_id = :i"
+            " ORDER BY level DESC LIMIT 1"
+        ),
+        {"lon": lon, "lat": lat, "srid": site.metric_srid, "i": incident.id},
+    )
+    # The buffer is a polygon inscribed in the true offset: a few centimetres short at most.
+    assert gap_m >= STAGING_OFFSET_M - 0.1

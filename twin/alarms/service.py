@@ -180,3 +180,22 @@ def list_alarms(
     elif state is not None:
         raise ValidationFailed(f"state must be active, shelved or one of {', '.join(STATES)}")
     return [(alarm, code) for alarm, code in session.execute(query)]
+
+
+# People who cannot be expected to walk out by themselves.
+DISTRESS_KINDS = ("man_down", "sos")
+
+
+def tags_in_distress(session: Session, site: Site) -> frozenset[str]:
+    """Tags with an open man-down or SOS alarm (real ones: a drill's never count)."""
+    rows = session.scalars(
+        select(Alarm.tag_code).where(
+            Alarm.site_id == site.id,
+            Alarm.kind.in_(DISTRESS_KINDS),
+            Alarm.active,
+            ~Alarm.closed,
+            Alarm.drill_id.is_(None),
+            Alarm.tag_code.is_not(None),
+        )
+    )
+    return frozenset(t for t in rows if t is not None)

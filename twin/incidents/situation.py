@@ -9,23 +9,20 @@ them. Everything the screen shows is kept in ``incident.situation`` and on the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from shapely import affinity
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.crs import WGS84, transformer
 from sim.consequence.assessment import Assessment
 from sim.consequence.chemical_table import load_chemicals
-from sim.consequence.chemicals import Chemical, ChemicalTable, UnknownChemicalError, ppm_to_mg_m3
-from sim.consequence.dense_gas import DenseGasPlume
-from sim.consequence.gaussian_plume import GaussianPlume
+from sim.consequence.chemicals import Chemical, ChemicalTable, UnknownChemicalError
 from sim.consequence.scenarios import (
     dense_gas_assessment,
     explosion_assessment,
@@ -34,29 +31,30 @@ from sim.consequence.scenarios import (
     pool_fire_assessment,
 )
 from sim.consequence.stability import Sky, Stability, stability_class
-from sim.consequence.zones import plume_frame
-from sim.fusion import Fit, estimate_release_rate, refine_source
+from twin.alarms import service as alarm_service
 from twin.incidents import service
+from twin.incidents.fusion import (
+    AIR_MOLAR_MASS_G_MOL,
+    READING_MAX_AGE,
+    SourceFit,
+    Wind,
+    candidate_sources,
+    detectors,
+    fit_source,
+)
 from twin.incidents.models import Incident
 from twin.people import service as people_service
-from twin.routes import service as routes_service
+from twin.routes.emergency import Hazard, incident_routes
 from twin.routes.service import RouteCache
 from twin.sites.models import Site
 
 CHEMICALS = Path(__file__).resolve().parents[2] / "data" / "rules" / "chemicals.yaml"
 # With no declared rate and no detector seeing the plume: a stated assumption, shown.
 DEFAULT_RELEASE_KG_S = 1.0
-# Readings older than this do not describe the plant now.
-READING_MAX_AGE = timedelta(minutes=2)
-# Air heavier than this (g/mol) sinks: a dense-gas model instead of the Gaussian plume.
-AIR_MOLAR_MASS_G_MOL = 28.96
 # A vapour cloud for an explosion: this many seconds of the release (a stated assumption).
 CLOUD_SECONDS = 60.0
 # Plants in China keep China time; day and night decide the Pasquill class.
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-# Log-spaced release rates tried when the model is not linear in the rate (dense gas).
-RATE_GRID_KG_S = np.geomspace(1e-3, 1e3, 61)
-MIN_DETECTORS_IN_PLUME = 2
 
 _WIND = text("""
 SELECT s.unit, l.value, l.ts_utc, s.code
@@ -65,22 +63,6 @@ JOIN incidents i ON i.site_id = s.site_id
 WHERE i.id = :incident AND s.kind = 'wind' AND l.quality = 0 AND l.ts_utc >= :since
 ORDER BY geography(s.geom) <-> geography(i.source)
 """)
-_DETECTORS = text("""
-SELECT s.code, s.unit, l.value,
-       ST_X(ST_Transform(s.geom, :srid)) - ST_X(ST_Transform(i.source, :srid)),
-       ST_Y(ST_Transform(s.geom, :srid)) - ST_Y(ST_Transform(i.source, :srid))
-FROM sensors s JOIN latest_readings l ON l.sensor_id = s.id
-JOIN incidents i ON i.site_id = s.site_id
-WHERE i.id = :incident AND s.kind = 'gas' AND s.gas = :gas AND l.quality = 0
-  AND l.ts_utc >= :since
-""")
-
-
-@dataclass(frozen=True, slots=True)
-class Wind:
-    speed_m_s: float
-    from_deg: float
-    sensors: tuple[str, ...]
 
 
 @lru_cache
@@ -109,72 +91,6 @@ def sky(now: datetime) -> Sky:
     (larger-zone) choice while cloud cover is not measured."""
     hour = now.astimezone(LOCAL_TIME).hour
     return "moderate_sun" if 8 <= hour < 17 else "night_clear"
-
-
-def _mg_m3(chemical: Chemical, unit: str, value: float) -> float | None:
-    if unit == "ppm":
-        return ppm_to_mg_m3(value, chemical.molar_mass_g_mol)
-    if unit in ("mg/m3", "mg/m³"):
-        return value
-    if unit == "%LEL" and chemical.lfl_pct_vol:
-        return ppm_to_mg_m3(value / 100 * chemical.lfl_pct_vol * 1e4, chemical.molar_mass_g_mol)
-    return None
-
-
-def detectors(
-    session: Session, site: Site, incident: Incident, chemical: Chemical, now: datetime
-) -> list[tuple[str, float, float, float]]:
-    """(code, east_m, north_m, mg/m³) of the chemical's detectors, relative to the source."""
-    out = []
-    rows = session.execute(
-        _DETECTORS,
-        {
-            "incident": incident.id,
-            "srid": site.metric_srid,
-            "gas": incident.chemical,
-            "since": now - READING_MAX_AGE,
-        },
-    )
-    for code, unit, value, east, north in rows:
-        mg = _mg_m3(chemical, unit, float(value))
-        if mg is not None:
-            out.append((code, float(east), float(north), mg))
-    return out
-
-
-def fit_release(
-    chemical: Chemical,
-    wind: Wind,
-    stability: Stability,
-    readings: list[tuple[str, float, float, float]],
-) -> Fit | None:
-    """Release rate that best explains the detector readings, or None when fewer than two
-    detectors lie in the modelled plume."""
-    if not readings:
-        return None
-    frame = [plume_frame(e, n, wind.from_deg) for _, e, n, _ in readings]
-    downwind = np.array([d for d, _ in frame])
-    crosswind = np.array([c for _, c in frame])
-    measured = np.array([mg for *_, mg in readings])
-    if chemical.molar_mass_g_mol > AIR_MOLAR_MASS_G_MOL:
-
-        def at_rate(q: Any) -> Any:
-            plume = DenseGasPlume(
-                float(q),
-                wind.speed_m_s,
-                chemical.molar_mass_g_mol,
-                min(chemical.normal_boiling_point_k, 298.15),
-                stability=stability,
-            )
-            return plume.concentration_mg_m3(downwind, crosswind) / float(q)
-
-        fit = refine_source(list(RATE_GRID_KG_S), at_rate, measured)
-    else:
-        unit = GaussianPlume(1.0, wind.speed_m_s, stability)
-        fit = estimate_release_rate(unit.concentration_mg_m3(downwind, crosswind), measured)
-    if fit.in_plume < MIN_DETECTORS_IN_PLUME or fit.release_rate <= 0:
-        return None
-    return fit
 
 
 def assess(
@@ -221,7 +137,8 @@ def refresh(
     routes: RouteCache | None = None,
 ) -> dict[str, Any]:
     """Recompute and store the incident's situation; returns it. With a route cache, the
-    people inside the zones also get their way out (walking, around every zone)."""
+    people inside the zones also get their way out (walking, around every zone, upwind
+    where possible), and the fire engine and rescue team their way in."""
     table = chemical_table()
     situation: dict[str, Any] = {"computed_utc": now.isoformat(), "warnings": []}
     try:
@@ -240,11 +157,12 @@ def refresh(
     stability = stability_class(wind.speed_m_s, sky(now)) if wind is not None else "D"
     fit = None
     if incident.kind == "toxic_release" and wind is not None:
-        fit = fit_release(
-            chemical, wind, stability, detectors(session, site, incident, chemical, now)
-        )
+        readings = detectors(session, site, incident, chemical, now)
+        if readings:
+            candidates = candidate_sources(session, site, incident)
+            fit = fit_source(chemical, wind, stability, readings, candidates)
     if fit is not None:
-        rate, basis = fit.release_rate, "fitted to detectors"
+        rate, basis = fit.fit.release_rate, "fitted to detectors"
         incident.release_kg_s, incident.release_estimated = rate, True
     elif incident.release_kg_s is not None:
         rate, basis = (
@@ -255,6 +173,8 @@ def refresh(
         rate, basis = DEFAULT_RELEASE_KG_S, "assumed (nothing declared, no detector sees it)"
     result = assess(incident, chemical, table.version, wind, stability, rate)
     x0, y0 = service.source_xy(session, incident, site.metric_srid)
+    if fit is not None:
+        x0, y0 = x0 + fit.source.east_m, y0 + fit.source.north_m
     zones = [
         service.Zone(
             len(result.zones.zones) - i,
@@ -267,20 +187,21 @@ def refresh(
     ]
     service.store_zones(session, site, incident, zones)
     people = service.people_in_zones(session, site, incident, now)
-    evacuation: list[dict[str, Any]] = []
-    if routes is not None and people:
+    features: list[dict[str, Any]] = []
+    if routes is not None and zones:
         inside = {p["tag"] for p in people}
         where = [
             p for p in people_service.latest_positions(session, site, now) if p["tag"] in inside
         ]
-        evacuation = routes_service.evacuate_from_zones(
-            session, routes, site, where, [z.geometry for z in zones]
+        ordered = sorted((z for z in zones if not z.geometry.is_empty), key=lambda z: z.level)
+        hazard = Hazard(
+            (x0, y0),
+            None if wind is None else wind.from_deg,
+            tuple((z.label, z.geometry) for z in ordered),
+            toxic=incident.kind == "toxic_release",
         )
-    if routes is not None and zones:
-        hot = max(zones, key=lambda z: z.level)  # the most severe: engines stop outside it
-        rescue = routes_service.rescue_route(session, routes, site, hot.geometry, (x0, y0))
-        if rescue is not None:
-            evacuation.append(rescue)
+        distress = alarm_service.tags_in_distress(session, site) & inside
+        features = incident_routes(session, routes, site, where, hazard, distress)
     situation |= {
         "model": result.model,
         "chemical_name": chemical.name_zh,
@@ -292,14 +213,8 @@ def refresh(
         "stability": stability,
         "release_kg_s": rate,
         "release_basis": basis,
-        "fit": None
-        if fit is None
-        else {
-            "r2": fit.r2,
-            "rmse_mg_m3": fit.rmse,
-            "detectors": fit.detectors,
-            "in_plume": fit.in_plume,
-        },
+        "fit": None if fit is None else fit.as_dict(),
+        "source": _source(site, (x0, y0), fit),
         "zones": [
             {"level": z.level, "label": z.label, "extent_m": round(rz.extent_m, 1)}
             for z, rz in zip(zones, result.zones.zones, strict=True)
@@ -307,9 +222,9 @@ def refresh(
         "people_in_zones": len(people),
         "routes": {
             "type": "FeatureCollection",
-            "features": [f for f in evacuation if f["geometry"] is not None],
+            "features": [f for f in features if f["geometry"] is not None],
         },
-        "no_safe_route": [f["properties"] for f in evacuation if f["geometry"] is None],
+        "no_safe_route": [f["properties"] for f in features if f["geometry"] is None],
         "warnings": [w.as_dict() for w in result.warnings],
     }
     incident.situation = situation
@@ -320,7 +235,25 @@ def refresh(
         "system:incident-loop",
         service.SITUATION,
         None,
-        {k: situation[k] for k in ("release_kg_s", "release_basis", "zones", "people_in_zones")},
+        {
+            k: situation[k]
+            for k in ("release_kg_s", "release_basis", "source", "zones", "people_in_zones")
+        },
         audited=False,
     )
     return situation
+
+
+def _source(site: Site, xy: tuple[float, float], fit: SourceFit | None) -> dict[str, Any]:
+    """Where the zones are drawn from: the declared source, or the leak position the
+    detectors point to (with the equipment there and the shift from the declared point)."""
+    lon, lat = transformer(site.metric_srid, WGS84).transform(*xy)
+    out: dict[str, Any] = {"lonlat": [round(lon, 8), round(lat, 8)], "located": False}
+    if fit is not None and fit.moved:
+        out |= {
+            "located": True,
+            "equipment": fit.source.equipment,
+            "east_m": round(fit.source.east_m, 1),
+            "north_m": round(fit.source.north_m, 1),
+        }
+    return out

@@ -17,16 +17,14 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import nearest_points
 from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy import null as sql_null
 from sqlalchemy.orm import Session
 
 from gis.crs import WGS84, transformer
 from gis.routing import (
-    FIRE_ENGINE,
     PROFILES,
     WALK,
     EdgeRecord,
@@ -54,14 +52,18 @@ from twin.sites.models import Site
 __all__ = [
     "RouteCache",
     "assembly_points",
-    "evacuate_from_zones",
     "evacuation",
     "fire_stations",
     "get_network",
     "load_network",
+    "lonlat_line",
     "network_version",
-    "rescue_route",
+    "people_places",
+    "person_features",
+    "places_of",
+    "refusal",
     "route",
+    "route_properties",
 ]
 
 log = logging.getLogger(__name__)
@@ -164,16 +166,19 @@ def _points(
     return [(c, x, y, f) for c, x, y, f in session.execute(query.order_by(model.code))]
 
 
+def places_of(
+    session: Session, site: Site, model: type[m.LayerRow], *where: ColumnElement[bool]
+) -> list[Place]:
+    """A place on each feature of a layer (labelled with its code), by code."""
+    return [Place(x, y, label=code) for code, x, y, _ in _points(session, site, model, *where)]
+
+
 def assembly_points(session: Session, site: Site) -> list[Place]:
-    return [Place(x, y, label=code) for code, x, y, _ in _points(session, site, m.AssemblyPoint)]
+    return places_of(session, site, m.AssemblyPoint)
 
 
 def fire_stations(session: Session, site: Site) -> list[Place]:
-    rescue = m.RescueResource
-    return [
-        Place(x, y, label=code)
-        for code, x, y, _ in _points(session, site, rescue, rescue.kind == "fire_station")
-    ]
+    return places_of(session, site, m.RescueResource, m.RescueResource.kind == "fire_station")
 
 
 def _place(session: Session, site: Site, given: PlaceIn, where: str) -> Place | list[Place]:
@@ -231,14 +236,14 @@ def _closures(network: RouteNetwork, site: Site, body: Avoiding) -> Closures:
         raise ValidationFailed(f"closed_edges: {exc}") from exc
 
 
-def _lonlat(route: Route, srid: int) -> dict[str, Any]:
+def lonlat_line(route: Route, srid: int) -> dict[str, Any]:
     xy = shapely.get_coordinates(route.geometry)
     lon, lat = transformer(srid, WGS84).transform(xy[:, 0], xy[:, 1])
     coords = np.round(np.column_stack([lon, lat]), LONLAT_DECIMALS).tolist()
     return {"type": "LineString", "coordinates": coords}
 
 
-def _properties(route: Route) -> dict[str, Any]:
+def route_properties(route: Route) -> dict[str, Any]:
     return {
         "profile": route.profile,
         "length_m": round(route.length_m, 2),
@@ -251,7 +256,7 @@ def _properties(route: Route) -> dict[str, Any]:
     }
 
 
-def _refusal(answer: NoSafeRoute) -> dict[str, Any]:
+def refusal(answer: NoSafeRoute) -> dict[str, Any]:
     return {"no_safe_route": True, "reason": answer.reason, "message": answer.message}
 
 
@@ -285,13 +290,13 @@ def route(session: Session, cache: RouteCache, site: Site, body: RouteIn) -> dic
         raise ValidationFailed(str(exc)) from exc
     head = {"type": "FeatureCollection", "profile": profile.name, "rules": profile.version}
     if isinstance(answer, NoSafeRoute):
-        return {**head, "features": [], **_refusal(answer)}
+        return {**head, "features": [], **refusal(answer)}
     routes = answer if isinstance(answer, list) else [answer]
     features = [
         {
             "type": "Feature",
-            "geometry": _lonlat(r, site.metric_srid),
-            "properties": {"rank": rank, **_properties(r)},
+            "geometry": lonlat_line(r, site.metric_srid),
+            "properties": {"rank": rank, **route_properties(r)},
         }
         for rank, r in enumerate(routes, start=1)
     ]
@@ -306,7 +311,7 @@ def evacuation(
     network = get_network(session, cache, site)
     closures = _closures(network, site, body)
     if body.people is None:
-        people = _people_places(people_service.latest_positions(session, site, now))
+        people = people_places(people_service.latest_positions(session, site, now))
     else:
         to_metric = transformer(WGS84, site.metric_srid)
         people = [
@@ -323,7 +328,7 @@ def evacuation(
         if people
         else []
     )
-    features = _person_features(people, answers, site.metric_srid, body.geometry)
+    features = person_features(people, answers, site.metric_srid, body.geometry)
     routed = [a for a in answers if isinstance(a, Route)]
     per_point: dict[str, int] = {}
     for r in routed:
@@ -343,111 +348,29 @@ def evacuation(
     }
 
 
-def evacuate_from_zones(
-    session: Session,
-    cache: RouteCache,
-    site: Site,
-    people: list[dict[str, Any]],
-    zones: list[BaseGeometry],
-) -> list[dict[str, Any]]:
-    """Walking routes from each person (``tag``, ``x_m``, ``y_m``, ``floor``) to the nearest
-    assembly point the zones (site metric CRS) leave reachable: GeoJSON features in lon/lat,
-    one per person, ``geometry`` null with the reason when there is no safe route."""
-    targets = assembly_points(session, site)
-    if not people or not targets:
-        return []
-    network = get_network(session, cache, site)
-    closures = find_closures(network, zones)
-    places = _people_places(people)
-    answers = nearest_routes(network, places, targets, WALK, closures)
-    return [
-        {**f, "properties": {**f["properties"], "purpose": "evacuation"}}
-        for f in _person_features(places, answers, site.metric_srid, geometry=True)
-    ]
-
-
-def _people_places(people: list[dict[str, Any]]) -> list[Place]:
+def people_places(people: list[dict[str, Any]]) -> list[Place]:
     """Positions as `latest_positions` gives them (``tag``, ``x_m``, ``y_m``, ``floor``)."""
     return [Place(p["x_m"], p["y_m"], p.get("floor") or 0, label=p["tag"]) for p in people]
 
 
-def _person_features(
+def person_features(
     people: list[Place], answers: list[Route | NoSafeRoute], srid: int, geometry: bool
 ) -> list[dict[str, Any]]:
     """One GeoJSON feature per person: the route to an assembly point, or the refusal."""
     features = []
     for place, answer in zip(people, answers, strict=True):
         if isinstance(answer, NoSafeRoute):
-            props: dict[str, Any] = {"person": place.label, **_refusal(answer)}
+            props: dict[str, Any] = {"person": place.label, **refusal(answer)}
             line = None
         else:
             props = {
                 "person": place.label,
                 "assembly_point": answer.destination,
                 "no_safe_route": False,
-                **{k: v for k, v in _properties(answer).items() if k not in ("from", "to")},
+                **{k: v for k, v in route_properties(answer).items() if k not in ("from", "to")},
             }
-            line = _lonlat(answer, srid) if geometry else None
+            line = lonlat_line(answer, srid) if geometry else None
         features.append(
             {"type": "Feature", "id": place.label, "geometry": line, "properties": props}
         )
     return features
-
-
-# Engines stage this far outside the hot zone, on its side nearest their station.
-STAGING_OFFSET_M = 15.0
-
-
-def rescue_route(
-    session: Session,
-    cache: RouteCache,
-    site: Site,
-    hot_zone: BaseGeometry,
-    source: tuple[float, float],
-) -> dict[str, Any] | None:
-    """The fire engine's route from the nearest fire station to a staging point just
-    outside ``hot_zone`` (the most severe zone; crews go further on foot with SCBA): a
-    GeoJSON feature, ``geometry`` null with the reason when no safe road leads there."""
-    stations = fire_stations(session, site)
-    if not stations or hot_zone.is_empty:
-        return None
-    nearest = min(stations, key=lambda p: hot_zone.distance(Point(p.x, p.y)))
-    edge = nearest_points(hot_zone.boundary, Point(nearest.x, nearest.y))[0]
-    # Push the staging point outward, away from the source, so it is not on the zone line.
-    dx, dy = edge.x - source[0], edge.y - source[1]
-    norm = max((dx * dx + dy * dy) ** 0.5, 1e-9)
-    staging = Place(
-        edge.x + dx / norm * STAGING_OFFSET_M,
-        edge.y + dy / norm * STAGING_OFFSET_M,
-        label="staging",
-    )
-    props: dict[str, Any] = {"purpose": "rescue", "profile": FIRE_ENGINE.name}
-    network = get_network(session, cache, site)
-    try:
-        answer = shortest_route(
-            network, stations, staging, FIRE_ENGINE, find_closures(network, [hot_zone])
-        )
-    except SnapError as exc:
-        return {
-            "type": "Feature",
-            "geometry": None,
-            "properties": {
-                **props,
-                "no_safe_route": True,
-                "reason": "off_network",
-                "message": str(exc),
-            },
-        }
-    if isinstance(answer, NoSafeRoute):
-        return {"type": "Feature", "geometry": None, "properties": {**props, **_refusal(answer)}}
-    return {
-        "type": "Feature",
-        "geometry": _lonlat(answer, site.metric_srid),
-        "properties": {
-            **props,
-            "from": answer.origin,
-            "no_safe_route": False,
-            "length_m": round(answer.length_m, 1),
-            "eta_s": round(answer.eta_s, 1),
-        },
-    }

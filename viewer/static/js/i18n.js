@@ -25,6 +25,8 @@ const TEXT = {
     declared: "申报", in_zones: "区域内人员", plan: "应急预案", contacts: "包保责任人",
     resources_near: "最近应急资源", command: "下达指令", command_failed: "指令失败",
     wind_from: "风来自", fit: "拟合", no_safe_route: "无安全路线", declare_incident: "启动事件",
+    leak_at: "泄漏点(探测器定位)", east: "东", north: "北", evacuating: "疏散",
+    not_downwind: "上风/侧风集合点", engine: "消防车", team: "救援小组", routes: "路线",
   },
   en: {
     title: "Hazardous-chemical plant twin · command map", regulator_title: "Regulator one map · read only",
@@ -53,6 +55,8 @@ const TEXT = {
     declared: "declared", in_zones: "People in zones", plan: "Emergency plan", contacts: "Responsible",
     resources_near: "Nearest resources", command: "Command", command_failed: "Command failed",
     wind_from: "wind from", fit: "fit", no_safe_route: "no safe route", declare_incident: "Declare incident",
+    leak_at: "Leak located by the detectors", east: "E", north: "N", evacuating: "evacuating",
+    not_downwind: "to upwind/crosswind points", engine: "Fire engine", team: "Rescue team", routes: "Routes",
   },
 };
 

@@ -72,6 +72,9 @@ function paintIncidents() {
   const open = [...view.incidents.values()];
   view.map.setThreats(open.flatMap((i) => i.zones.features.map((f) => ({ ...f, properties: { ...f.properties, incident: i.id } }))));
   view.map.setRoutes(open.flatMap((i) => i.situation?.routes?.features || []));
+  view.map.setLeaks(open.filter((i) => i.situation?.source).map((i) => ({
+    type: "Feature", geometry: { type: "Point", coordinates: i.situation.source.lonlat },
+    properties: { incident: i.id, located: i.situation.source.located } })));
   const inside = new Map(open.flatMap((i) => i.people.map((p) => [p.tag, p.level])));
   for (const tag of view.map.people.keys()) view.map.markPersonInThreat(tag, inside.get(tag));
 }

@@ -37,7 +37,7 @@ export const GROUPS = [
   ["rescue_resources", ["rescue_resources"]],
   ["sensors", ["sensors"]],
   ["people_layer", ["people"]],
-  ["threats", ["threats", "threats-outline", "routes"]],
+  ["threats", ["threats", "threats-outline", "routes", "leaks"]],
 ];
 
 // Map symbols are sized in pixels; the page's text is sized from the viewport (app.css).
@@ -87,9 +87,15 @@ function layers(k) {
       "line-width": 2 * k } });
   out.push({ id: "routes", type: "line", source: "routes", layout: { "line-cap": "round", "line-join": "round" },
     paint: {
-      "line-color": ["match", ["get", "purpose"], "rescue", "#2979ff", "#00e676"],
-      "line-width": ["match", ["get", "purpose"], "rescue", 4 * k, 3 * k],
-      "line-dasharray": ["match", ["get", "purpose"], "rescue", ["literal", [2, 1]], ["literal", [1, 0]]] } });
+      // Evacuation green, the fire engine blue, the rescue team on foot orange.
+      "line-color": ["match", ["get", "purpose"], "rescue", "#2979ff", "rescue_team", "#ff9100", "#00e676"],
+      "line-width": ["match", ["get", "purpose"], "rescue", 4 * k, "rescue_team", 3.5 * k, 3 * k],
+      "line-dasharray": ["match", ["get", "purpose"], "rescue", ["literal", [2, 1]],
+        "rescue_team", ["literal", [1, 1]], ["literal", [1, 0]]] } });
+  // Where each incident's zones are drawn from: the leak the detectors point to.
+  out.push({ id: "leaks", type: "circle", source: "leaks", paint: {
+    "circle-color": "#ffffff", "circle-radius": 6 * k,
+    "circle-stroke-color": THREAT_COLOURS[3], "circle-stroke-width": 3 * k } });
   out.push({ id: "people", type: "circle", source: "people", paint: {
     "circle-color": ["match", ["get", "kind"], ...Object.entries(PERSON_COLOURS).flat(), "#ffffff"],
     "circle-radius": ["case", ["get", "sos"], 8 * k, 4.5 * k],
@@ -113,6 +119,7 @@ export class PlantMap {
       people: { type: "geojson", data: { type: "FeatureCollection", features: [] }, promoteId: "tag" },
       threats: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
       routes: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
+      leaks: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
     };
     const style = { version: 8, sources, layers: layers(uiScale()) };
     if (meta.basemap) {
@@ -208,6 +215,10 @@ export class PlantMap {
 
   setRoutes(features) {
     this.map.getSource("routes")?.setData({ type: "FeatureCollection", features });
+  }
+
+  setLeaks(features) {
+    this.map.getSource("leaks")?.setData({ type: "FeatureCollection", features });
   }
 
   markPersonInThreat(tag, level) {

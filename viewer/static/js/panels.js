@@ -56,10 +56,16 @@ export function renderIncidents(incidents, handlers) {
     const contacts = [r.principal, r.technical, r.operational].filter(Boolean).join(" / ")
       + (i.plan ? ` · ☎ ${i.plan.duty_phone}` : "");
     const resources = (i.resources || []).slice(0, 4).map((x) => `${pick(x.name, x.name_en) || x.code} ${Math.round(x.distance_m)} m`).join(" · ");
+    const src = s.source || {};
+    const leak = src.located
+      ? `<div class="meta">${escape(t("leak_at"))}: ${escape(src.equipment || "")} `
+        + `${escape(t("east"))} ${src.east_m} m, ${escape(t("north"))} ${src.north_m} m</div>` : "";
+    const routes = routeSummary(s);
     const cmd = handlers.canCommand() ? `<form data-command="${i.id}"><input required maxlength="2000" aria-label="${escape(t("command"))}"><button>${escape(t("command"))}</button></form>` : "";
     return `<div class="incident" data-incident-id="${i.id}">`
       + `<div class="what">${escape(i.title)} · ${escape(pick(s.chemical_name, s.chemical_name_en) || i.chemical || "")}</div>`
       + `<div class="meta">${escape(t("release"))} ${escape(rate)}${escape(wind)} · ${escape(t("in_zones"))} <b data-people>${(i.people || []).length}</b></div>`
+      + leak + (routes ? `<div class="meta" data-routes>${escape(t("routes"))}: ${escape(routes)}</div>` : "")
       + `<div class="plan">${escape(t("plan"))}: ${escape(plan)}<ol>${actions}</ol></div>`
       + `<div class="contacts">${escape(t("contacts"))}: ${escape(contacts || "—")}</div>`
       + `<div class="resources">${escape(t("resources_near"))}: ${escape(resources || "—")}</div>${cmd}</div>`;
@@ -71,6 +77,24 @@ export function renderIncidents(incidents, handlers) {
       handlers.command(Number(form.dataset.command), input.value).then(() => { input.value = ""; });
     });
   });
+}
+
+// One line for the commander: who is being led out (and not downwind), when the engine
+// arrives, which rescue team goes in for whom, and who has no safe way.
+function routeSummary(s) {
+  const features = s.routes?.features || [];
+  const of = (purpose) => features.filter((f) => f.properties.purpose === purpose);
+  const out = [];
+  const evac = of("evacuation");
+  if (evac.length) {
+    const safe = evac.filter((f) => f.properties.wind_side && f.properties.wind_side !== "downwind").length;
+    out.push(`${t("evacuating")} ${evac.length} (${safe} ${t("not_downwind")})`);
+  }
+  for (const f of of("rescue")) out.push(`${t("engine")} ${Math.round(f.properties.eta_s)} ${t("seconds")}`);
+  for (const f of of("rescue_team")) out.push(`${t("team")} → ${f.properties.person} ${Math.round(f.properties.eta_s)} ${t("seconds")}`);
+  const none = (s.no_safe_route || []).length;
+  if (none) out.push(`${t("no_safe_route")} ${none}`);
+  return out.join(" · ");
 }
 
 export function renderHeadcount(zones) {
