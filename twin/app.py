@@ -23,6 +23,7 @@ from twin.auth.api import router as auth_router
 from twin.config import Settings
 from twin.db import make_engine, make_sessionmaker
 from twin.errors import TwinError
+from twin.events.api import router as events_router
 from twin.hazards.api import router as hazards_router
 from twin.incidents.api import router as incidents_router
 from twin.live.api import router as live_router
@@ -64,6 +65,7 @@ ROUTERS = [
         people_router,
         scene_router,
         routes_router,
+        events_router,
     )
 ] + [("", ogc_router), ("", pages_router)]
 

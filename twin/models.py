@@ -4,6 +4,8 @@ from twin.alarms.models import Alarm, AlarmEvent
 from twin.audit.models import AuditEntry, AuditHead
 from twin.auth.models import LoginFailure, User
 from twin.db import Base
+from twin.drills.models import DrillRun, DrillScenario
+from twin.events.models import LoggedEvent
 from twin.incidents.models import Incident, IncidentEvent, ThreatZone
 from twin.people.models import LatestPosition, Position, Tag
 from twin.plant.models import LayerRow
@@ -17,11 +19,14 @@ __all__ = [
     "AlarmEvent",
     "AuditEntry",
     "AuditHead",
+    "DrillRun",
+    "DrillScenario",
     "Incident",
     "IncidentEvent",
     "LatestPosition",
     "LatestReading",
     "LayerRow",
+    "LoggedEvent",
     "LoginFailure",
     "Position",
     "Reading",

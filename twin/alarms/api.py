@@ -59,11 +59,10 @@ def acknowledge(
     request: Request,
     tasks: BackgroundTasks,
 ) -> dict[str, Any]:
-    alarm = service.acknowledge(
-        session, get_site(session, site), alarm_id, user.username, body.comment
-    )
+    the_site = get_site(session, site)
+    alarm = service.acknowledge(session, the_site, alarm_id, user.username, body.comment)
     out = service.as_dict(alarm, service.sensor_code(session, alarm))
-    announce(request, tasks, site, {"type": "alarm", "alarm": out})
+    announce(request, tasks, session, the_site, {"type": "alarm", "alarm": out})
     return out
 
 
@@ -77,11 +76,10 @@ def shelve(
     request: Request,
     tasks: BackgroundTasks,
 ) -> dict[str, Any]:
-    alarm = service.shelve(
-        session, get_site(session, site), alarm_id, user.username, body.minutes, body.reason
-    )
+    the_site = get_site(session, site)
+    alarm = service.shelve(session, the_site, alarm_id, user.username, body.minutes, body.reason)
     out = service.as_dict(alarm, service.sensor_code(session, alarm))
-    announce(request, tasks, site, {"type": "alarm", "alarm": out})
+    announce(request, tasks, session, the_site, {"type": "alarm", "alarm": out})
     return out
 
 
@@ -95,9 +93,8 @@ def close(
     request: Request,
     tasks: BackgroundTasks,
 ) -> dict[str, Any]:
-    alarm = service.close(
-        session, get_site(session, site), alarm_id, user.username, body.cause, body.measures
-    )
+    the_site = get_site(session, site)
+    alarm = service.close(session, the_site, alarm_id, user.username, body.cause, body.measures)
     out = service.as_dict(alarm, service.sensor_code(session, alarm))
-    announce(request, tasks, site, {"type": "alarm", "alarm": out})
+    announce(request, tasks, session, the_site, {"type": "alarm", "alarm": out})
     return out

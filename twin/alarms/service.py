@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from twin.alarms.models import Alarm, AlarmEvent
 from twin.audit import service as audit
 from twin.errors import Conflict, NotFound, ValidationFailed
+from twin.events import log as eventlog
 from twin.plant.models import Sensor
 from twin.sites.models import Site
 
@@ -62,6 +63,17 @@ def record_event(
 ) -> None:
     session.add(
         AlarmEvent(alarm_id=alarm.id, ts_utc=ts, transition=transition, actor=actor, detail=detail)
+    )
+    # Every transition passes here: the event log takes it with its name, as maps see it.
+    eventlog.record(
+        session,
+        alarm.site_id,
+        {
+            "type": "alarm",
+            "transition": transition,
+            "alarm": as_dict(alarm, sensor_code(session, alarm)),
+        },
+        ts=ts,
     )
     audit.record(
         session,

@@ -11,6 +11,7 @@ from twin.deps import IncidentsCommand, PlantRead, SessionDep
 from twin.incidents import report, service
 from twin.incidents.models import Incident
 from twin.live.bus import announce
+from twin.sites.models import Site
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["incidents"])
@@ -41,11 +42,12 @@ class CloseIn(BaseModel):
 
 
 def _answer(
-    request: Request, tasks: BackgroundTasks, site: str, session: Session, incident: Incident
+    request: Request, tasks: BackgroundTasks, site: Site, session: Session, incident: Incident
 ) -> dict[str, Any]:
-    """The incident as the API answers it, also pushed to every open map once committed."""
+    """The incident as the API answers it, logged and pushed to every open map once
+    committed."""
     out = service.as_dict(session, incident)
-    announce(request, tasks, site, {"type": "incident", "incident": out})
+    announce(request, tasks, session, site, {"type": "incident", "incident": out})
     return out
 
 
@@ -82,8 +84,9 @@ def open_incident(
         body.chemical,
         body.release_kg_s,
     )
-    incident = service.open_incident(session, get_site(session, site), user.username, declared)
-    return _answer(request, tasks, site, session, incident)
+    s = get_site(session, site)
+    incident = service.open_incident(session, s, user.username, declared)
+    return _answer(request, tasks, s, session, incident)
 
 
 @router.get("/sites/{site}/incidents/{incident_id}")
@@ -105,7 +108,7 @@ def command(
 ) -> dict[str, Any]:
     s = get_site(session, site)
     incident = service.command(session, s, incident_id, user.username, body.text)
-    return _answer(request, tasks, site, session, incident)
+    return _answer(request, tasks, s, session, incident)
 
 
 @router.post("/sites/{site}/incidents/{incident_id}/close")
@@ -120,7 +123,7 @@ def close(
 ) -> dict[str, Any]:
     s = get_site(session, site)
     incident = service.close_incident(session, s, incident_id, user.username, body.summary)
-    return _answer(request, tasks, site, session, incident)
+    return _answer(request, tasks, s, session, incident)
 
 
 @router.get("/sites/{site}/incidents/{incident_id}/report.html", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from twin.db import session_scope
+from twin.events import log as eventlog
 from twin.incidents import service, situation
 from twin.incidents.models import Incident
 from twin.live.bus import Bus
@@ -43,7 +44,9 @@ class IncidentLoop:
                 session.execute(
                     select(Incident.id, Site.code)
                     .join(Site, Site.id == Incident.site_id)
-                    .where(Incident.state == "open")
+                    # A drill's incident follows its scenario, not the live plant: the
+                    # drill runner keeps it current.
+                    .where(Incident.state == "open", Incident.drill_id.is_(None))
                 )
             )
         events = []
@@ -63,4 +66,11 @@ class IncidentLoop:
             site = session.get(Site, incident.site_id)
             assert site is not None
             situation.refresh(session, site, incident, datetime.now(UTC), self.routes)
-            return {"type": "incident", "incident": service.as_dict(session, incident)}
+            # Whole (zones, people, routes): the maps draw it without asking again, and a
+            # replay shows it exactly as it was.
+            event = {
+                "type": "incident",
+                "incident": service.as_dict(session, incident, full=True, steps=False),
+            }
+            eventlog.record(session, site, event)
+            return event

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from twin.alarms.models import Alarm
 from twin.audit import service as audit
 from twin.errors import Conflict, NotFound, ValidationFailed
+from twin.events import log as eventlog
 from twin.incidents.models import Incident, IncidentEvent, ThreatZone
 from twin.incidents.plans import plan_for
 from twin.people.geofence import PRESENCE_TIMEOUT
@@ -141,6 +142,21 @@ def record(
         detail=detail,
     )
     session.add(event)
+    if kind != SITUATION:  # a recomputation is logged whole by the loop
+        eventlog.record(
+            session,
+            site,
+            {
+                "type": "incident_step",
+                "incident_id": incident.id,
+                "kind": kind,
+                "actor": actor,
+                "text": text_,
+                "detail": detail,
+                "drill_id": incident.drill_id,
+            },
+            ts=event.ts_utc,
+        )
     if audited:
         change = audit.Change(
             f"incident.{kind}",
@@ -327,7 +343,11 @@ def source_xy(session: Session, incident: Incident, srid: int) -> tuple[float, f
     return float(x), float(y)
 
 
-def as_dict(session: Session, incident: Incident, *, full: bool = False) -> dict[str, Any]:
+def as_dict(
+    session: Session, incident: Incident, *, full: bool = False, steps: bool = True
+) -> dict[str, Any]:
+    """The incident; ``full`` adds its zones, the people in them, resources, plan and
+    contacts, and (with ``steps``) its timeline."""
     lon, lat = source_xy(session, incident, 4326)
     out: dict[str, Any] = {
         "id": incident.id,
@@ -346,6 +366,7 @@ def as_dict(session: Session, incident: Incident, *, full: bool = False) -> dict
         "closed_by": incident.closed_by,
         "summary": incident.summary,
         "situation": incident.situation,
+        "drill_id": incident.drill_id,
     }
     if full:
         site = session.get(Site, incident.site_id)
@@ -354,7 +375,8 @@ def as_dict(session: Session, incident: Incident, *, full: bool = False) -> dict
         out["people"] = people_in_zones(session, site, incident, datetime.now(UTC))
         out["resources"] = nearest_resources(session, incident)
         out |= plan_and_contacts(session, site, incident)
-        out["timeline"], out["recomputations"] = timeline(session, incident)
+        if steps:
+            out["timeline"], out["recomputations"] = timeline(session, incident)
     return out
 
 

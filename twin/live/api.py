@@ -55,23 +55,33 @@ def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
         }
 
 
-@router.websocket("/sites/{site}/stream")
-async def stream(websocket: WebSocket, site: str) -> None:
-    """Authenticate with ``?access_token=`` (browsers cannot set headers on WebSockets)."""
+async def admitted(websocket: WebSocket, site: str, permission: str = "plant:read") -> bool:
+    """Authenticate a WebSocket with ``?access_token=`` (browsers cannot set headers on
+    WebSockets) and accept it when the caller may ``permission`` at an existing ``site``;
+    otherwise close it with the reason (1008)."""
     app = websocket.app
-    factory, settings = app.state.sessionmaker, app.state.settings
     token = websocket.query_params.get("access_token", "")
     try:
-        with session_scope(factory) as session:
-            principal = principal_from_token(session, settings, token)
+        with session_scope(app.state.sessionmaker) as session:
+            principal = principal_from_token(session, app.state.settings, token)
             get_site(session, site)
     except TwinError as exc:
         await websocket.close(code=POLICY, reason=exc.message[:120])
-        return
-    if not allowed(principal.role, "plant:read"):
+        return False
+    if not allowed(principal.role, permission):
         await websocket.close(code=POLICY, reason="not allowed")
-        return
+        return False
     await websocket.accept()
+    return True
+
+
+@router.websocket("/sites/{site}/stream")
+async def stream(websocket: WebSocket, site: str) -> None:
+    """Live events: a snapshot, then readings, alarms, positions, headcount, incidents."""
+    if not await admitted(websocket, site):
+        return
+    app = websocket.app
+    factory = app.state.sessionmaker
     bus = app.state.bus
     # Subscribe before the snapshot so nothing that happens in between is missed.
     sub = bus.subscribe(site)

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import BackgroundTasks, Request
+from sqlalchemy.orm import Session
+
+from twin.events import log as eventlog
+from twin.sites.models import Site
 
 # Events a client may fall behind by before it is dropped (a few seconds at full rate).
 SUBSCRIBER_QUEUE = 2000
@@ -53,11 +57,15 @@ class Bus:
         return len(self._subs.get(site, ()))
 
 
-def announce(request: Request, tasks: BackgroundTasks, site: str, event: dict[str, Any]) -> None:
-    """Publish ``event`` to the site's maps once a request's change is committed: background
-    tasks run after the response, and the request's session commits before it."""
+def announce(
+    request: Request, tasks: BackgroundTasks, session: Session, site: Site, event: dict[str, Any]
+) -> None:
+    """Record ``event`` in the event log with the request's change, and publish it to the
+    site's maps once that change is committed: background tasks run after the response,
+    and the request's session commits before it."""
+    eventlog.record(session, site, event, skip=eventlog.LOGGED_AT_SOURCE)
 
     async def publish() -> None:  # async: runs on the event loop, where the bus lives
-        request.app.state.bus.publish(site, event)
+        request.app.state.bus.publish(site.code, event)
 
     tasks.add_task(publish)

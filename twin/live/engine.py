@@ -25,6 +25,7 @@ from twin.alarms import service as alarms
 from twin.alarms.notify import Notifier
 from twin.alarms.rules import AlarmRules, SensorConditions, Transition
 from twin.db import session_scope
+from twin.events import log as eventlog
 from twin.live.bus import Bus
 from twin.live.registry import LiveSensor, SensorRegistry
 from twin.people.live import PeopleTracker
@@ -53,7 +54,8 @@ class Undo:
     sensors: dict[int, tuple[LiveSensor, SensorConditions]] = field(default_factory=dict)
     sites: dict[str, Any] = field(default_factory=dict)
 
-    def roll_back(self, people: PeopleTracker) -> None:
+    def roll_back(self, people: PeopleTracker, logged: eventlog.HeadcountFilter) -> None:
+        logged.forget()  # the headcount it let through was not stored after all
         for sensor, conditions in self.sensors.values():
             sensor.conditions = conditions
         for code, state in self.sites.items():
@@ -88,6 +90,8 @@ class LiveEngine:
         self._batch_at = 0.0
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
+        self.headcounts = eventlog.HeadcountFilter()
+        self._site_ids: dict[str, int] = {}
 
     async def run(self) -> None:
         """Consume the queue forever (cancel the task to stop)."""
@@ -207,7 +211,7 @@ class LiveEngine:
         try:
             events = self._process_batch(batch, counts, undo)
         except BaseException:
-            undo.roll_back(self.people)
+            undo.roll_back(self.people, self.headcounts)
             raise
         self.counters.update(counts)
         return events
@@ -247,7 +251,22 @@ class LiveEngine:
             events = self._evaluate(session, resolved, new, undo)
             if people:
                 events += self.people.handle(session, people, undo.sites)
+            self._log(session, events)
         return events
+
+    def _log(self, session: Session, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """Append the batch's events to the event log, in the batch's transaction."""
+        missing = {site for site, _ in events} - self._site_ids.keys()
+        self._site_ids |= eventlog.site_ids(session, missing)
+        eventlog.record_all(
+            session.connection(),
+            (
+                (self._site_ids[site], event)
+                for site, event in events
+                if site in self._site_ids and self.headcounts.changed(site, event)
+            ),
+            skip=eventlog.LOGGED_AT_SOURCE,
+        )
 
     def _evaluate(
         self,
@@ -312,4 +331,5 @@ class LiveEngine:
                 transition = sensor.conditions.check_stale(self.rules, now)
                 if transition is not None:
                     events += self._apply(session, sensor, [transition])
+            self._log(session, events)
         return events

@@ -74,8 +74,12 @@ def maintain(
 ) -> MaintenanceReport:
     now = now or datetime.now(UTC)
     rolled = rollup(conn, now, since)
-    dropped = drop_old_partitions(conn, "readings", raw_days, now) + drop_old_partitions(
-        conn, "positions", raw_days, now
+    # The event log (alarms, incidents, drills) is what replays and reviews need for
+    # years: it is kept as long as the rollups.
+    dropped = (
+        drop_old_partitions(conn, "readings", raw_days, now)
+        + drop_old_partitions(conn, "positions", raw_days, now)
+        + drop_old_partitions(conn, "event_log", rollup_days, now)
     )
     deleted = (
         conn.execute(

@@ -55,7 +55,7 @@ def ensure_partitions(conn: Connection, days: set[date], table: str = "readings"
         conn.execute(text("SELECT ensure_day_partition(:t, :d)"), {"t": table, "d": day})
 
 
-PARTITIONED = ("readings", "positions")
+PARTITIONED = ("readings", "positions", "event_log")
 
 
 def ensure_partitions_ahead(conn: Connection, days_ahead: int = 2) -> None:

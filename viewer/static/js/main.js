@@ -154,7 +154,13 @@ function onEvent(e) {
     keepAlarm(e.alarm);
     if (e.alarm.sensor) paintSensors([e.alarm.sensor]);
   } else if (e.type === "incident") {
-    refreshIncident(e.incident.id);
+    // The loop's recomputations come whole (zones, people, routes); a person's step only
+    // says that something changed.
+    if (e.incident.zones) {
+      if (e.incident.state === "open") view.incidents.set(e.incident.id, e.incident);
+      else view.incidents.delete(e.incident.id);
+      paintIncidents();
+    } else refreshIncident(e.incident.id);
   } else if (e.type === "headcount") {
     for (const [zone, people] of Object.entries(e.zones)) {
       const z = view.zones.get(zone) || { zone, name: zone, restricted: false, max_people: null, tags: [] };

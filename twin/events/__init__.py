@@ -1,0 +1,1 @@
+"""The event log: every discrete live event, kept append-only, and replay of any period."""

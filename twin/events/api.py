@@ -1,0 +1,120 @@
+"""Replay over the live protocol, and the key events of a period.
+
+``WS /sites/{site}/replay?access_token=&start=&end=&speed=&drill=`` streams the period
+as the live stream does (a snapshot, then events) plus ``replay`` clock messages, and
+takes ``{"cmd": "play" | "pause" | "seek" | "speed", …}`` from the client. ``drill``
+names a simulated drill run (``sim-<id>``) to replay instead of the real plant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+
+from twin.deps import PlantRead, SessionDep
+from twin.errors import ValidationFailed
+from twin.events import timeline
+from twin.events.player import Player, Replay, checked_speed
+from twin.events.replay import Scope
+from twin.live.api import POLICY, admitted
+from twin.sites.service import get_site
+
+router = APIRouter(tags=["replay"])
+log = logging.getLogger("twin.replay")
+
+SIMULATION_PREFIX = "sim-"
+
+
+def _scope(drill: str | None) -> Scope:
+    if drill is None or drill == "":
+        return Scope()
+    if not drill.startswith(SIMULATION_PREFIX):
+        raise ValidationFailed(
+            "drill names a simulated run (sim-<id>); a live drill is replayed with the plant"
+        )
+    return Scope(drill)
+
+
+def _period(start: str | None, end: str | None, scope: Scope) -> tuple[datetime, datetime]:
+    try:
+        a = datetime.fromisoformat(start or "")
+        b = datetime.fromisoformat(end or "")
+    except ValueError as exc:
+        raise ValidationFailed("start and end must be ISO 8601 times with a zone") from exc
+    timeline.check_period(a, b)
+    if scope.simulation is None and b > datetime.now(UTC) + timedelta(seconds=5):
+        raise ValidationFailed("end lies in the future; the live stream shows now")
+    return a, b
+
+
+@router.get("/sites/{site}/replay/timeline")
+def key_events(
+    site: str,
+    session: SessionDep,
+    _: PlantRead,
+    start: datetime,
+    end: datetime,
+    drill: Annotated[str | None, Query(max_length=64)] = None,
+) -> list[dict[str, Any]]:
+    """Alarms raised and acknowledged, incident steps and drill events in [start, end)."""
+    return timeline.key_events(session, get_site(session, site), start, end, _scope(drill))
+
+
+@router.websocket("/sites/{site}/replay")
+async def replay(websocket: WebSocket, site: str) -> None:
+    if not await admitted(websocket, site):
+        return
+    q = websocket.query_params
+    try:
+        scope = _scope(q.get("drill"))
+        start, end = _period(q.get("start"), q.get("end"), scope)
+        speed = checked_speed(q.get("speed", "1"))
+    except ValidationFailed as exc:
+        await websocket.close(code=POLICY, reason=exc.message[:120])
+        return
+    player = Player(
+        websocket.app.state.sessionmaker,
+        Replay(site, start, end, scope, speed),
+        websocket.send_json,
+    )
+    tasks = {
+        asyncio.create_task(player.run(), name="replay-player"),
+        asyncio.create_task(_commands(websocket, player), name="replay-commands"),
+    }
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("replay of %s failed", site, exc_info=task.exception())
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await websocket.close()
+
+
+async def _commands(websocket: WebSocket, player: Player) -> None:
+    """The client's commands to the player; one that is not a JSON object gets an error
+    message and is otherwise ignored. Returns when the client leaves."""
+    try:
+        while True:
+            raw = await websocket.receive_text()
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                message = None
+            if isinstance(message, dict):
+                player.commands.put_nowait(message)
+            else:
+                await websocket.send_json(
+                    {"type": "error", "message": 'send a JSON object such as {"cmd": "pause"}'}
+                )
+    except WebSocketDisconnect:
+        return
