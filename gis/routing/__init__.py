@@ -20,9 +20,12 @@ metric CRS, find the closures of a query set (closed edges, threat zones) once, 
 ['AP-W', 'AP-E']
 
 Modules: :mod:`~gis.routing.profiles` (who moves how fast, with sources),
-:mod:`~gis.routing.network` (the graph), :mod:`~gis.routing.closures`,
-:mod:`~gis.routing.places` (snapping), :mod:`~gis.routing.search` (the safety rule,
-shortest and k alternative routes), :mod:`~gis.routing.evacuation` (everyone at once).
+:mod:`~gis.routing.network` (the graph), :mod:`~gis.routing.landmarks` (A*'s lower
+bounds), :mod:`~gis.routing.closures`, :mod:`~gis.routing.places` (snapping),
+:mod:`~gis.routing.scratch` (places joined to the graph for one query),
+:mod:`~gis.routing.search` (the safety rule, shortest and k alternative routes),
+:mod:`~gis.routing.compiled` (the single-route search in rustworkx),
+:mod:`~gis.routing.evacuation` (everyone at once).
 """
 
 from gis.routing.closures import Closures, find_closures

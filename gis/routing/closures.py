@@ -10,7 +10,8 @@ that grazes a zone is not a safe corridor. A node is *unsafe* when it lies in or
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -18,6 +19,9 @@ from shapely.geometry.base import BaseGeometry
 
 from gis.routing.errors import RoutingError
 from gis.routing.network import RouteNetwork
+
+if TYPE_CHECKING:
+    import rustworkx as rx
 
 __all__ = ["Closures", "find_closures"]
 
@@ -38,6 +42,10 @@ class Closures:
         Graph nodes in or on a zone (with the midpoint nodes of edges touching one).
     blocked : frozenset of int
         ``closed`` and every edge touching a zone: what a route outside every zone avoids.
+    search_graphs : dict
+        The compiled search graphs derived for this query set by
+        :func:`gis.routing.compiled.query_graph`, by profile name and escape zones: kept
+        here because a query set serves many queries and lives no longer than they do.
     """
 
     zones: np.ndarray
@@ -45,6 +53,9 @@ class Closures:
     edge_zones: Mapping[int, frozenset[int]]
     unsafe_nodes: frozenset[int]
     blocked: frozenset[int]
+    search_graphs: dict[tuple[str, frozenset[int]], rx.PyDiGraph[int, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def zones_at(self, geom: BaseGeometry) -> frozenset[int]:
         """Indexes of the zones ``geom`` touches."""

@@ -21,7 +21,7 @@ import networkx as nx
 
 from gis.routing.closures import NO_CLOSURES, Closures
 from gis.routing.errors import RoutingError, SnapError
-from gis.routing.network import RouteNetwork
+from gis.routing.network import RouteNetwork, Weight
 from gis.routing.places import (
     MAX_SNAP_M,
     Attachment,
@@ -34,7 +34,8 @@ from gis.routing.places import (
 )
 from gis.routing.profiles import WALK, Profile
 from gis.routing.results import NoSafeRoute, Route, assemble
-from gis.routing.search import Scratch, Weight, edge_weight, join, registered, scratch
+from gis.routing.scratch import Scratch, scratch
+from gis.routing.search import edge_weight, join, registered
 
 __all__ = ["nearest_routes"]
 
@@ -202,7 +203,7 @@ def _nearest(
     _, first, inside = best
     name = s.profile.name
     if shortcut is not None:
-        return assemble(s.network, name, s.graph, a, s.targets[shortcut], first, [], None)
+        return assemble(s.network, name, a, s.targets[shortcut], first, [], None)
     nodes = [first.node]
     if inside:
         assert inner is not None
@@ -211,5 +212,5 @@ def _nearest(
             nodes.append(step)
     while (step := pred[nodes[-1]][0]) not in s.targets:
         nodes.append(step)
-    last = s.graph[nodes[-1]][step]["leg"]
-    return assemble(s.network, name, s.graph, a, s.targets[step], first, nodes, last)
+    last = s.legs[nodes[-1], step]
+    return assemble(s.network, name, a, s.targets[step], first, nodes, last)

@@ -13,36 +13,48 @@ costing exactly half (halving is exact in binary floating point).
 
 Floors: a node's floor comes from the node records; an edge whose ends lie on different
 floors (a stair flight) climbs ``storey_height_m`` per floor, walked along the slope.
+
+Beside the graph a network keeps what queries read in bulk: the graph's edges in arrays
+and each edge's line drawn both ways (a route's costs and line come from these, not from
+networkx's dicts), the landmark tables of :mod:`gis.routing.landmarks`, and the copy of
+the graph in rustworkx that single routes search (:mod:`gis.routing.compiled`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
+import rustworkx as rx
 import shapely
 from shapely import LineString, STRtree
 
+from gis.routing.landmarks import landmark_tables
 from gis.routing.profiles import PROFILES, Profile, travel_length_m
 
-__all__ = ["STOREY_HEIGHT_M", "EdgeRecord", "NodeRecord", "RouteNetwork", "build_network"]
+__all__ = [
+    "STOREY_HEIGHT_M",
+    "EdgeRecord",
+    "NodeRecord",
+    "RouteNetwork",
+    "Weight",
+    "build_network",
+]
 
 # Floor-to-floor height when the records give none: a common industrial and office storey.
 STOREY_HEIGHT_M = 3.0
-# Landmarks for the A* lower bounds (ALT). Eight cover a plant's corners and edge
-# midpoints; more cost build time (two full searches each) for little gain.
-LANDMARKS = 8
 # Edge costs are kept to the millisecond. Finer differences are survey and reprojection
 # noise (a 25 m corridor that reprojects to 24.99999998 m); dropping them makes equal
 # corridors cost exactly the same, so A* can break the ties toward the target (see
 # gis.routing.search) instead of wandering among routes a nanosecond apart.
 COST_DECIMALS = 3
-# Stands for "unreachable" in the landmark tables: finite, so differences never turn into
-# NaN, and far beyond any travel time (exact to the second in float64).
-UNREACHABLE_S = 1e15
+#: A weight function over the graph, networkx's way: ``weight(tail, head, edge data)`` in
+#: seconds, or None to hide the edge.
+Weight = Callable[[int, int, dict[str, Any]], float | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +119,9 @@ class RouteNetwork:
         #: Edge index -> its midpoint node, for edges split to keep the graph simple.
         self.midpoints = midpoints
         self.midpoint_nodes = frozenset(midpoints.values())
-        #: Each edge's vertices as plain tuples, oriented like ``lines``.
-        self.coords = [tuple((x, y) for x, y, *_ in line.coords) for line in lines]
-        self.coords_reversed = [c[::-1] for c in self.coords]
+        #: Each edge's line, then each again reversed: edge ``e`` drawn from its last node
+        #: is line ``e + n_edges`` (see :meth:`vertices`).
+        self.lines_both_ways = np.concatenate((lines, shapely.reverse(lines)))
         #: Profile name -> which edges the profile may use in at least one direction.
         self.usable = {
             name: np.array(
@@ -129,33 +141,83 @@ class RouteNetwork:
         self.floor_from = np.array([self.node_floor[u] for u, _ in self.uv], dtype=np.int64)
         self.floor_to = np.array([self.node_floor[v] for _, v in self.uv], dtype=np.int64)
         self.n_nodes = graph.number_of_nodes()
+        self.is_midpoint = np.zeros(self.n_nodes, dtype=bool)
+        self.is_midpoint[list(self.midpoint_nodes)] = True
+        #: The graph's edges (arcs) in arrays, for reading a path's edges without walking
+        #: networkx's dicts: keys ``tail * n_nodes + head`` sorted (see :meth:`arc_index`),
+        #: each arc's route edge, and its cost per profile (NaN where the profile cannot go).
+        self.arc_key, self.arc_edge, self.arc_cost = _arc_table(graph, self.n_nodes, profiles)
         self.edge_tree = STRtree(lines)
         self.node_tree = STRtree(shapely.points(node_xy))
         self.lock = threading.RLock()
-        self._landmarks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._landmarks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._search_graphs: dict[str, rx.PyDiGraph[int, float]] = {}
 
     def __repr__(self) -> str:
         return f"<RouteNetwork {self.n_nodes} nodes, {len(self.edges)} edges>"
 
     def landmarks(self, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
         """Travel times from and to a few landmark nodes, ``(from, to)``, each
-        ``(LANDMARKS, n_nodes)`` (``UNREACHABLE_S`` where there is no way); computed on
-        first use per profile, on the whole network.
-
-        They give A* its lower bounds (the ALT method: Goldberg & Harrelson, SODA 2005).
-        Closing edges only lengthens routes, so bounds from the open network stay valid
-        whatever a query hides.
+        ``(LANDMARKS, n_nodes)`` (see :mod:`gis.routing.landmarks`); computed on first use
+        per profile, on the whole network.
         """
+        from_l, to_l, _ = self._landmark_entry(profile)
+        return from_l, to_l
+
+    def landmark_table(self, profile: Profile) -> np.ndarray:
+        """The landmark times as A* reads them, ``(2 * LANDMARKS, n_nodes)``: the times
+        from each landmark negated, over the times to each. A node's lower bound is then
+        the largest of its column plus one offset per row (see gis.routing.search)."""
+        return self._landmark_entry(profile)[2]
+
+    def _landmark_entry(self, profile: Profile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with self.lock:
             found = self._landmarks.get(profile.name)
             if found is None:
-                found = self._landmarks[profile.name] = _landmark_tables(self, profile.name)
+                from_l, to_l = landmark_tables(self.graph, self.node_xy, profile.name)
+                found = from_l, to_l, np.vstack((-from_l, to_l))
+                self._landmarks[profile.name] = found
             return found
 
+    def search_graph(self, profile: Profile) -> rx.PyDiGraph[int, float]:
+        """The graph copied into rustworkx for its compiled A* (:mod:`gis.routing.compiled`):
+        node ``n`` at index ``n`` carrying ``n``, every edge the profile may use carrying
+        its cost; built on first use per profile.
+
+        The networkx graph stays the network: this copy only speeds up single routes.
+        """
+        with self.lock:
+            found = self._search_graphs.get(profile.name)
+            if found is None:
+                found = self._search_graphs[profile.name] = _search_graph(self, profile.name)
+            return found
+
+    def arc_index(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
+        """Positions in the arc table of the graph edges ``tails[i] -> heads[i]`` (every
+        one must exist)."""
+        return np.searchsorted(self.arc_key, tails * self.n_nodes + heads)
+
+    def vertices(self, edges: np.ndarray, forward: np.ndarray) -> np.ndarray:
+        """The vertices of ``edges`` one after another, ``(k, 2)``, each edge drawn from
+        its first node where ``forward``, else from its last."""
+        drawn = np.where(forward, edges, edges + len(self.lines))
+        return shapely.get_coordinates(self.lines_both_ways[drawn])
+
+    def arcs(self, e: int) -> tuple[tuple[int, int], ...]:
+        """The graph edges of route edge ``e``, ``(tail, head)``: both ways, through its
+        midpoint node where the edge is split."""
+        u, v = self.uv[e]
+        mid = self.midpoints.get(e)
+        if mid is None:
+            return (u, v), (v, u)
+        return (u, mid), (mid, v), (v, mid), (mid, u)
+
     def prepare(self) -> None:
-        """Compute every profile's landmarks now rather than on the first query."""
+        """Compute every profile's landmarks and search graph now rather than on the first
+        query."""
         for profile in self.profiles.values():
             self.landmarks(profile)
+            self.search_graph(profile)
 
 
 def build_network(
@@ -297,43 +359,24 @@ def _oriented(
     return [line.reverse() if flip else line for line, flip in zip(lines, backwards, strict=True)]
 
 
-def _landmark_tables(network: RouteNetwork, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Farthest-first landmarks (Goldberg & Harrelson's "farthest" selection).
+def _search_graph(network: RouteNetwork, name: str) -> rx.PyDiGraph[int, float]:
+    compiled: rx.PyDiGraph[int, float] = rx.PyDiGraph(multigraph=False)
+    compiled.add_nodes_from(range(network.n_nodes))
+    compiled.add_edges_from(
+        [(u, v, cost) for u, v, cost in network.graph.edges(data=name) if cost is not None]
+    )
+    return compiled
 
-    Each next landmark is a node no landmark reaches yet (another component), or else the
-    node farthest from the landmarks so far.
-    """
-    graph = network.graph
-    n = network.n_nodes
-    usable = np.zeros(n, dtype=bool)
-    for u, v, cost in graph.edges(data=name):
-        if cost is not None:
-            usable[u] = usable[v] = True
-    candidates = np.flatnonzero(usable)
-    if candidates.size == 0:
-        empty = np.full((0, n), np.inf)
-        return empty, empty
 
-    def weight(_u: int, _v: int, d: dict[str, float | None]) -> float | None:
-        return d[name]
-
-    def table(g: nx.DiGraph, source: int) -> np.ndarray:
-        out = np.full(n, np.inf)
-        found = nx.single_source_dijkstra_path_length(g, source, weight=weight)
-        out[list(found)] = list(found.values())
-        return out
-
-    reverse = graph.reverse(copy=False)
-    xy = network.node_xy[candidates]
-    # Start in the corner nearest the south-west: farthest-first then spreads out.
-    chosen = [int(candidates[np.argmin(xy[:, 0] + xy[:, 1])])]
-    from_l, to_l = [table(graph, chosen[0])], [table(reverse, chosen[0])]
-    while len(chosen) < min(LANDMARKS, candidates.size):
-        reach = np.minimum(np.min(from_l, axis=0), np.min(to_l, axis=0))[candidates]
-        unreached = np.flatnonzero(np.isinf(reach))
-        pick = unreached[0] if unreached.size else int(np.argmax(reach))
-        chosen.append(int(candidates[pick]))
-        from_l.append(table(graph, chosen[-1]))
-        to_l.append(table(reverse, chosen[-1]))
-    tables = np.vstack(from_l), np.vstack(to_l)
-    return tuple(np.where(np.isinf(t), UNREACHABLE_S, t) for t in tables)  # type: ignore[return-value]
+def _arc_table(
+    graph: nx.DiGraph, n: int, profiles: Mapping[str, Profile]
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    arcs = list(graph.edges(data=True))
+    key = np.array([u * n + v for u, v, _ in arcs], dtype=np.int64)
+    order = np.argsort(key)
+    edge = np.array([d["e"] for _, _, d in arcs], dtype=np.int64)
+    cost = {
+        name: np.array([np.nan if d[name] is None else d[name] for _, _, d in arcs])[order]
+        for name in profiles
+    }
+    return key[order], edge[order], cost

@@ -211,8 +211,9 @@ def attach(
     """
     if place.node is not None:
         n = _node(network, place.node)
-        x, y = (float(c) for c in network.node_xy[n])
-        zones = closures.zones_at(Point(x, y))
+        x, y = network.node_xy[n].tolist()
+        # unsafe_nodes holds every node in or on a zone: any other lies in none.
+        zones = closures.zones_at(Point(x, y)) if n in closures.unsafe_nodes else frozenset()
         leg = Leg(n, 0.0, 0.0, ((x, y),), None)
         return _refusal(place, zones, start, may_escape) or Attachment(
             place, (leg,), None, 0.0, zones, ((x, y),), 0.0

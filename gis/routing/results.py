@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
-from typing import ClassVar
+from itertools import groupby
+from typing import ClassVar, cast
 
-import networkx as nx
+import numpy as np
 import shapely
 from shapely import LineString
 
 from gis.routing.network import RouteNetwork
-from gis.routing.places import XY, Attachment, Leg
+from gis.routing.places import Attachment, Leg
 
 __all__ = ["NoSafeRoute", "Route"]
 
@@ -76,7 +76,6 @@ class NoSafeRoute:
 def assemble(
     network: RouteNetwork,
     profile: str,
-    graph: nx.DiGraph,
     start: Attachment,
     end: Attachment,
     first: Leg,
@@ -84,39 +83,47 @@ def assemble(
     last: Leg | None,
 ) -> Route:
     """A route from its start leg, the graph nodes it passes and its end leg."""
-    coords: list[XY] = list(first.coords)
     length, cost = first.length_m, first.cost_s
-    codes = [first.edge] if first.edge is not None else []
-    succ = graph._adj  # networkx's own algorithms read this mapping; views cost more
-    mids, uv, travel = network.midpoint_nodes, network.uv, network.travel
-    forward, backward = network.coords, network.coords_reversed
-    for a, b in pairwise(nodes):
-        data = succ[a][b]
-        cost += data[profile]
-        if a in mids:
-            continue  # the second half of a split edge, drawn with its first
-        e = data["e"]
-        coords.extend(forward[e] if a == uv[e][0] else backward[e])
+    path = np.asarray(nodes, dtype=np.int64)
+    tails = path[:-1]
+    arcs = network.arc_index(tails, path[1:])
+    for seconds in network.arc_cost[profile][arcs].tolist():
+        cost += seconds
+    # A split edge is drawn, measured and named once, with its first half.
+    whole = ~network.is_midpoint[tails]
+    edges = network.arc_edge[arcs][whole]
+    codes = edges.tolist()
+    travel = network.travel
+    for e in codes:
         length += travel[e]
-        codes.append(e)
+    parts = [
+        np.asarray(first.coords, dtype=float),
+        network.vertices(edges, network.ends[edges, 0] == tails[whole]),
+    ]
+    if first.edge is not None:
+        codes.insert(0, first.edge)
     if last is not None:
-        coords.extend(last.coords)
+        parts.append(np.asarray(last.coords, dtype=float))
         length, cost = length + last.length_m, cost + last.cost_s
         if last.edge is not None:
             codes.append(last.edge)
-    points = [coords[0]]
-    for p in coords:
-        if p != points[-1]:
-            points.append(p)
+    points = np.concatenate(parts)
+    # Each point as one complex number: equal exactly when both coordinates are.
+    xy = points.view(np.complex128)[:, 0]
+    fresh = np.ones(len(points), dtype=bool)
+    fresh[1:] = xy[1:] != xy[:-1]
+    points = points[fresh]
     if len(points) == 1:
-        points.append(points[0])
-    edge_code = network.edge_code
+        points = np.repeat(points, 2, axis=0)
+    named = [e for e, _ in groupby(codes)]  # an edge partly walked by a leg, then whole
+    # Midpoints carry no code; every other node does.
+    coded = cast(list[str], network.node_code)
     return Route(
         geometry=shapely.linestrings(points),
         length_m=length,
         eta_s=cost,
-        edges=tuple(edge_code[e] for i, e in enumerate(codes) if i == 0 or e != codes[i - 1]),
-        nodes=tuple(code for n in nodes if (code := network.node_code[n]) is not None),
+        edges=tuple(map(network.edge_code.__getitem__, named)),
+        nodes=tuple(map(coded.__getitem__, path[~network.is_midpoint[path]].tolist())),
         profile=profile,
         origin=start.place.label,
         destination=end.place.label,
