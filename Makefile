@@ -23,6 +23,9 @@ system:
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev]"
+	# JuPedSim, the evacuation model's peer in tests and bench/: its metadata asks for
+	# PySide6 (about 700 MB) for a viewer we never start, so it comes without it.
+	$(BIN)/python -m pip install -q --no-deps -c requirements.lock jupedsim
 	rm -f $(VENV)/.installed-* && touch $@
 
 $(NPM_STAMP): viewer/package.json viewer/package-lock.json
