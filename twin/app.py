@@ -22,6 +22,7 @@ from twin.audit.api import router as audit_router
 from twin.auth.api import router as auth_router
 from twin.config import Settings
 from twin.db import make_engine, make_sessionmaker
+from twin.drills.api import router as drills_router
 from twin.errors import TwinError
 from twin.events.api import router as events_router
 from twin.hazards.api import router as hazards_router
@@ -66,6 +67,7 @@ ROUTERS = [
         scene_router,
         routes_router,
         events_router,
+        drills_router,
     )
 ] + [("", ogc_router), ("", pages_router)]
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import sim.consequence
+import sim.evaluation
 import sim.fusion
 import sim.rule_files
 from sim.consequence import (
@@ -37,6 +38,7 @@ from sim.consequence import (
     source_terms,
     stability,
     thermal_radiation,
+    timeline,
     zones,
 )
 from sim.consequence.dispersion_coefficients import DISPERSION_SCHEMES, sigma_y_m, sigma_z_m
@@ -44,6 +46,7 @@ from sim.consequence.gaussian_plume import GaussianPlume
 from sim.consequence.stability import STABILITY_CLASSES, Stability, stability_class
 
 MODULES: list[ModuleType] = [
+    sim.evaluation,
     sim.fusion,
     sim.rule_files,
     sim.consequence,
@@ -65,6 +68,7 @@ MODULES: list[ModuleType] = [
     source_terms,
     stability,
     thermal_radiation,
+    timeline,
     zones,
 ]
 

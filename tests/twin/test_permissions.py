@@ -69,6 +69,7 @@ def _concrete(path: str) -> str:
         "feature_id": "demo:no-such",
         "alarm_id": "999999999",
         "incident_id": "999999999",
+        "run_id": "999999999",
         "tag": "no-such-tag",
         "username": "nobody",
         "z": "15",

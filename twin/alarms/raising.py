@@ -56,6 +56,7 @@ def _raise(
     ts: datetime,
     value: float | None,
     rule_version: str | None = None,
+    message: str | None = None,
     **fields: Any,
 ) -> Alarm:
     """A new, active, unacknowledged alarm with its ``raised`` event."""
@@ -70,7 +71,7 @@ def _raise(
         value=value,
         peak_value=value,
         rule_version=rule_version or rules.version,
-        message=MESSAGES[kind],
+        message=message or MESSAGES[kind],
         escalation_level=0,
         **fields,
     )
@@ -134,6 +135,37 @@ def apply(
             )
             changed.append(cleared)
     return changed
+
+
+# A drill alarm says so in its own text, whatever screen or printout shows it.
+DRILL_MARK = "演练 DRILL · "
+
+
+def raise_drill(
+    session: Session,
+    rules: AlarmRules,
+    site: Site,
+    drill_id: str,
+    *,
+    kind: str,
+    ts: datetime,
+    value: float | None = None,
+    **fields: Any,
+) -> Alarm:
+    """A drill's alarm, raised as the engine raises a real one, marked with the drill."""
+    return _raise(
+        session,
+        rules,
+        site.code,
+        {"drill": drill_id, **{k: v for k, v in fields.items() if k.endswith("_code")}},
+        site_id=site.id,
+        kind=kind,
+        ts=ts,
+        value=value,
+        message=DRILL_MARK + MESSAGES[kind],
+        drill_id=drill_id,
+        **fields,
+    )
 
 
 def apply_people(

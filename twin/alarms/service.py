@@ -198,15 +198,16 @@ def list_alarms(
 DISTRESS_KINDS = ("man_down", "sos")
 
 
-def tags_in_distress(session: Session, site: Site) -> frozenset[str]:
-    """Tags with an open man-down or SOS alarm (real ones: a drill's never count)."""
+def tags_in_distress(session: Session, site: Site, drill_id: str | None = None) -> frozenset[str]:
+    """Tags with an open man-down or SOS alarm: real ones, or those of ``drill_id`` (a
+    drill's casualty never counts in a real incident, nor a real one in a drill's)."""
     rows = session.scalars(
         select(Alarm.tag_code).where(
             Alarm.site_id == site.id,
             Alarm.kind.in_(DISTRESS_KINDS),
             Alarm.active,
             ~Alarm.closed,
-            Alarm.drill_id.is_(None),
+            Alarm.drill_id.is_(None) if drill_id is None else Alarm.drill_id == drill_id,
             Alarm.tag_code.is_not(None),
         )
     )

@@ -25,6 +25,12 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "metrics:read": frozenset({"admin"}),
     # Declaring, commanding and closing an incident is the command room's job.
     "incidents:command": frozenset({"admin", "commander", "safety_engineer"}),
+    # Drills stay inside the enterprise: the regulator's one map never shows them.
+    "drills:read": ALL - {"regulator"},
+    # Writing scenarios and simulating them is the planners' work; a live drill moves real
+    # people, so the command room (or the planner with it) starts and stops it.
+    "drills:plan": frozenset({"admin", "drill_planner", "safety_engineer"}),
+    "drills:run": frozenset({"admin", "drill_planner", "commander"}),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from twin.cli import audit_cmd, data_cmd, db_cmd, demo_cmd, sim_cmd, users_cmd
+from twin.cli import audit_cmd, data_cmd, db_cmd, demo_cmd, drill_cmd, sim_cmd, users_cmd
 from twin.cli.common import load_settings
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(sim_cmd.app, name="sim")
+app.add_typer(drill_cmd.app, name="drill")
 app.command("import")(data_cmd.import_cmd)
 app.command("export")(data_cmd.export_cmd)
 

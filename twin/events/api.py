@@ -20,9 +20,9 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from twin.deps import PlantRead, SessionDep
 from twin.errors import ValidationFailed
 from twin.events import timeline
-from twin.events.player import Player, Replay, checked_speed
+from twin.events.player import Player, Replay, Send, checked_speed
 from twin.events.replay import Scope
-from twin.live.api import POLICY, admitted
+from twin.live.api import POLICY, admitted, from_a_drill, without_drills
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["replay"])
@@ -68,7 +68,8 @@ def key_events(
 
 @router.websocket("/sites/{site}/replay")
 async def replay(websocket: WebSocket, site: str) -> None:
-    if not await admitted(websocket, site):
+    principal = await admitted(websocket, site)
+    if principal is None:
         return
     q = websocket.query_params
     try:
@@ -98,6 +99,18 @@ async def replay(websocket: WebSocket, site: str) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
             await websocket.close()
+
+
+def _real_only(websocket: WebSocket) -> Send:
+    """What the regulator's replay sends: the real plant, never a drill."""
+
+    async def send(event: dict[str, Any]) -> None:
+        if event.get("type") == "snapshot":
+            await websocket.send_json(without_drills(event))
+        elif not from_a_drill(event):
+            await websocket.send_json(event)
+
+    return send
 
 
 async def _commands(websocket: WebSocket, player: Player) -> None:

@@ -23,7 +23,7 @@ from twin.errors import ValidationFailed
 from twin.events.replay import CHUNK, Frame, Scope, chunk_frames, snapshot_at
 from twin.sites.service import get_site
 
-__all__ = ["MAX_SPEED", "MIN_SPEED", "Player", "Replay"]
+__all__ = ["MAX_SPEED", "MIN_SPEED", "Player", "Replay", "Send", "checked_speed"]
 
 MIN_SPEED, MAX_SPEED = 1.0, 60.0
 

@@ -22,10 +22,17 @@ class Action(BaseModel):
 
 
 class Targets(BaseModel):
+    """What a drill of this plan must achieve. Times count from the first alarm; the last
+    three default to the rule every plan shares: everyone accounted for, nobody off the
+    route they were given, nobody inside the most severe zone."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
     alarm_to_ack_s: float = Field(gt=0)
     first_command_s: float = Field(gt=0)
     muster_complete_s: float = Field(gt=0)
+    missing_at_muster: int = Field(default=0, ge=0)
+    route_deviations: int = Field(default=0, ge=0)
+    exposure_severe_person_min: float = Field(default=0.0, ge=0)
 
 
 class Plan(BaseModel):

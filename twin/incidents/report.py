@@ -51,7 +51,8 @@ WHERE incident_id = :incident ORDER BY level
 """)
 
 
-def _draw(ax: Any, geom: BaseGeometry, **style: Any) -> None:
+def draw_polygons(ax: Any, geom: BaseGeometry, **style: Any) -> None:
+    """Fill the polygons of ``geom`` on a matplotlib axis."""
     for part in getattr(geom, "geoms", [geom]):
         if part.geom_type == "Polygon":
             x, y = part.exterior.xy
@@ -64,9 +65,11 @@ def map_png(session: Session, site: Site, incident: Incident) -> bytes:
     boundary = from_wkb(bytes(session.scalar(_BOUNDARY, params)))
     fig, ax = plt.subplots(figsize=(10, 7), dpi=110)
     for (wkb,) in session.execute(_PLANT, params):
-        _draw(ax, from_wkb(bytes(wkb)), facecolor="#eceff1", edgecolor="#90a4ae", linewidth=0.6)
+        draw_polygons(
+            ax, from_wkb(bytes(wkb)), facecolor="#eceff1", edgecolor="#90a4ae", linewidth=0.6
+        )
     for level, wkb in session.execute(_THREATS, params):
-        _draw(
+        draw_polygons(
             ax,
             from_wkb(bytes(wkb)),
             facecolor=LEVEL_COLOURS.get(level, "#999"),

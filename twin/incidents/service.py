@@ -93,7 +93,10 @@ def _source(session: Session, site: Site, d: Declared) -> tuple[Any, str | None,
     raise ValidationFailed("name the source: a hazard_source, an alarm_id or lon/lat")
 
 
-def open_incident(session: Session, site: Site, actor: str, d: Declared) -> Incident:
+def open_incident(
+    session: Session, site: Site, actor: str, d: Declared, *, drill_id: str | None = None
+) -> Incident:
+    """Open an incident (a drill's, marked with ``drill_id``) and put it on its timeline."""
     if d.kind not in KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}")
     if d.release_kg_s is not None and d.release_kg_s <= 0:
@@ -113,6 +116,7 @@ def open_incident(session: Session, site: Site, actor: str, d: Declared) -> Inci
         alarm_id=d.alarm_id,
         opened_utc=now,
         opened_by=actor,
+        drill_id=drill_id,
     )
     session.add(incident)
     session.flush()

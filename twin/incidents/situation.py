@@ -9,6 +9,7 @@ them. Everything the screen shows is kept in ``incident.situation`` and on the t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,7 @@ from sim.consequence.scenarios import (
     pool_fire_assessment,
 )
 from sim.consequence.stability import Sky, Stability, stability_class
+from sim.consequence.zones import Zone as ModelZone
 from twin.alarms import service as alarm_service
 from twin.incidents import service
 from twin.incidents.fusion import (
@@ -94,16 +96,16 @@ def sky(now: datetime) -> Sky:
 
 
 def assess(
-    incident: Incident,
+    kind: str,
     chemical: Chemical,
     version: str,
     wind: Wind | None,
     stability: Stability,
     rate: float,
 ) -> Assessment:
-    """The consequence model the incident's kind and chemical call for (a toxic release
+    """The consequence model an incident's ``kind`` and chemical call for (a toxic release
     needs the wind; fire and blast zones are circles around the source)."""
-    if incident.kind == "toxic_release":
+    if kind == "toxic_release":
         if wind is None:
             raise ValueError("a toxic release needs the wind")
         common: dict[str, Any] = {"wind_m_s": wind.speed_m_s, "wind_from_deg": wind.from_deg}
@@ -122,7 +124,7 @@ def assess(
             stability=stability,
             **common,
         )
-    if incident.kind == "fire":
+    if kind == "fire":
         if chemical.normal_boiling_point_k > 298.15:  # a liquid at ambient: a pool burns
             return pool_fire_assessment(chemical, version, spill_kg_s=rate)
         return jet_fire_assessment(chemical, version, release_kg_s=rate)
@@ -171,37 +173,11 @@ def refresh(
         )
     else:
         rate, basis = DEFAULT_RELEASE_KG_S, "assumed (nothing declared, no detector sees it)"
-    result = assess(incident, chemical, table.version, wind, stability, rate)
+    result = assess(incident.kind, chemical, table.version, wind, stability, rate)
     x0, y0 = service.source_xy(session, incident, site.metric_srid)
     if fit is not None:
         x0, y0 = x0 + fit.source.east_m, y0 + fit.source.north_m
-    zones = [
-        service.Zone(
-            len(result.zones.zones) - i,
-            z.level.name,
-            z.level.value,
-            z.level.unit,
-            affinity.translate(z.polygon, x0, y0),
-        )
-        for i, z in enumerate(result.zones.zones)
-    ]
-    service.store_zones(session, site, incident, zones)
-    people = service.people_in_zones(session, site, incident, now)
-    features: list[dict[str, Any]] = []
-    if routes is not None and zones:
-        inside = {p["tag"] for p in people}
-        where = [
-            p for p in people_service.latest_positions(session, site, now) if p["tag"] in inside
-        ]
-        ordered = sorted((z for z in zones if not z.geometry.is_empty), key=lambda z: z.level)
-        hazard = Hazard(
-            (x0, y0),
-            None if wind is None else wind.from_deg,
-            tuple((z.label, z.geometry) for z in ordered),
-            toxic=incident.kind == "toxic_release",
-        )
-        distress = alarm_service.tags_in_distress(session, site) & inside
-        features = incident_routes(session, routes, site, where, hazard, distress)
+    zones = placed(result.zones.zones, (x0, y0))
     situation |= {
         "model": result.model,
         "chemical_name": chemical.name_zh,
@@ -215,18 +191,12 @@ def refresh(
         "release_basis": basis,
         "fit": None if fit is None else fit.as_dict(),
         "source": _source(site, (x0, y0), fit),
-        "zones": [
-            {"level": z.level, "label": z.label, "extent_m": round(rz.extent_m, 1)}
-            for z, rz in zip(zones, result.zones.zones, strict=True)
-        ],
-        "people_in_zones": len(people),
-        "routes": {
-            "type": "FeatureCollection",
-            "features": [f for f in features if f["geometry"] is not None],
-        },
-        "no_safe_route": [f["properties"] for f in features if f["geometry"] is None],
         "warnings": [w.as_dict() for w in result.warnings],
     }
+    wind_from = None if wind is None else wind.from_deg
+    situation |= follow(session, site, incident, zones, (x0, y0), wind_from, now, routes)
+    for z, rz in zip(situation["zones"], result.zones.zones, strict=True):
+        z["extent_m"] = round(rz.extent_m, 1)
     incident.situation = situation
     service.record(
         session,
@@ -242,6 +212,66 @@ def refresh(
         audited=False,
     )
     return situation
+
+
+def placed(zones: Sequence[ModelZone], origin: tuple[float, float]) -> list[service.Zone]:
+    """A model's zones (most severe first, around the origin) moved to ``origin`` in the
+    site's metric CRS and numbered 3, 2, 1 from the most severe."""
+    return [
+        service.Zone(
+            len(zones) - i,
+            z.level.name,
+            z.level.value,
+            z.level.unit,
+            affinity.translate(z.polygon, *origin),
+        )
+        for i, z in enumerate(zones)
+    ]
+
+
+def follow(
+    session: Session,
+    site: Site,
+    incident: Incident,
+    zones: list[service.Zone],
+    source: tuple[float, float],
+    wind_from_deg: float | None,
+    now: datetime,
+    routes: RouteCache | None,
+    extra_people: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Store the incident's zones, find the people inside them and (with a route cache)
+    their way out and the rescuers' way in: the situation's zones, people and routes.
+    ``extra_people`` (``tag``, ``x_m``, ``y_m``, ``floor``) are people who cannot leave by
+    themselves wherever they are (a drill's casualties): rescuers are sent to them."""
+    service.store_zones(session, site, incident, zones)
+    people = service.people_in_zones(session, site, incident, now)
+    features: list[dict[str, Any]] = []
+    if routes is not None and (zones or extra_people):
+        inside = {p["tag"] for p in people}
+        where = [
+            p for p in people_service.latest_positions(session, site, now) if p["tag"] in inside
+        ]
+        ordered = sorted((z for z in zones if not z.geometry.is_empty), key=lambda z: z.level)
+        hazard = Hazard(
+            source,
+            wind_from_deg,
+            tuple((z.label, z.geometry) for z in ordered),
+            toxic=incident.kind == "toxic_release",
+        )
+        distress = alarm_service.tags_in_distress(session, site, incident.drill_id) & inside
+        extra = extra_people or []
+        distress |= {p["tag"] for p in extra}
+        features = incident_routes(session, routes, site, where + extra, hazard, distress)
+    return {
+        "zones": [{"level": z.level, "label": z.label} for z in zones],
+        "people_in_zones": len(people),
+        "routes": {
+            "type": "FeatureCollection",
+            "features": [f for f in features if f["geometry"] is not None],
+        },
+        "no_safe_route": [f["properties"] for f in features if f["geometry"] is None],
+    }
 
 
 def _source(site: Site, xy: tuple[float, float], fit: SourceFit | None) -> dict[str, Any]:

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
 
 from twin.alarms import service as alarms
 from twin.auth.permissions import allowed
-from twin.auth.service import principal_from_token
+from twin.auth.service import Principal, principal_from_token
 from twin.db import session_scope
 from twin.deps import MetricsRead, PlantRead
+from twin.drills import service as drill_service
 from twin.errors import TwinError
 from twin.incidents import service as incidents
 from twin.live.metrics import CONTENT_TYPE, render
@@ -50,15 +51,18 @@ def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
             "incidents": [
                 incidents.as_dict(session, i)
                 for i in incidents.list_incidents(session, site, "open")
-                if i.drill_id is None
             ],
+            # A live drill running now: every map shows its banner.
+            "drills": drill_service.running_live(session, site),
         }
 
 
-async def admitted(websocket: WebSocket, site: str, permission: str = "plant:read") -> bool:
+async def admitted(
+    websocket: WebSocket, site: str, permission: str = "plant:read"
+) -> Principal | None:
     """Authenticate a WebSocket with ``?access_token=`` (browsers cannot set headers on
-    WebSockets) and accept it when the caller may ``permission`` at an existing ``site``;
-    otherwise close it with the reason (1008)."""
+    WebSockets) and accept it when the caller may ``permission`` at an existing ``site``
+    (returns the caller); otherwise close it with the reason (1008)."""
     app = websocket.app
     token = websocket.query_params.get("access_token", "")
     try:
@@ -67,19 +71,22 @@ async def admitted(websocket: WebSocket, site: str, permission: str = "plant:rea
             get_site(session, site)
     except TwinError as exc:
         await websocket.close(code=POLICY, reason=exc.message[:120])
-        return False
+        return None
     if not allowed(principal.role, permission):
         await websocket.close(code=POLICY, reason="not allowed")
-        return False
+        return None
     await websocket.accept()
-    return True
+    return principal
 
 
 @router.websocket("/sites/{site}/stream")
 async def stream(websocket: WebSocket, site: str) -> None:
-    """Live events: a snapshot, then readings, alarms, positions, headcount, incidents."""
-    if not await admitted(websocket, site):
+    """Live events: a snapshot, then readings, alarms, positions, headcount, incidents.
+    Whoever may not see drills (the regulator) gets the real plant only."""
+    principal = await admitted(websocket, site)
+    if principal is None:
         return
+    real_only = not allowed(principal.role, "drills:read")
     app = websocket.app
     factory = app.state.sessionmaker
     bus = app.state.bus
@@ -89,7 +96,8 @@ async def stream(websocket: WebSocket, site: str) -> None:
     # quiet site would keep a closed page's subscription (and a shutting-down server) alive.
     gone = asyncio.create_task(_until_disconnect(websocket))
     try:
-        await websocket.send_json(await asyncio.to_thread(_snapshot, factory, site))
+        snapshot = await asyncio.to_thread(_snapshot, factory, site)
+        await websocket.send_json(without_drills(snapshot) if real_only else snapshot)
         while not gone.done():
             try:
                 async with asyncio.timeout(1.0):  # not wait_for: it may drop an event
@@ -99,7 +107,8 @@ async def stream(websocket: WebSocket, site: str) -> None:
                     await websocket.close(code=TRY_AGAIN, reason="too slow; reconnect")
                     return
                 continue
-            await websocket.send_json(event)
+            if not (real_only and from_a_drill(event)):
+                await websocket.send_json(event)
     except WebSocketDisconnect:
         pass
     finally:
@@ -107,6 +116,23 @@ async def stream(websocket: WebSocket, site: str) -> None:
         bus.unsubscribe(sub)
         with contextlib.suppress(Exception):
             await websocket.close()
+
+
+def from_a_drill(event: dict[str, Any]) -> bool:
+    """Whether a live message belongs to a drill (its banner, injects, alarms, incident)."""
+    if event.get("type") in ("drill", "inject", "muster") or event.get("drill_id"):
+        return True
+    return any(
+        isinstance(event.get(k), dict) and event[k].get("drill_id") for k in ("alarm", "incident")
+    )
+
+
+def without_drills(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return snapshot | {
+        "alarms": [a for a in snapshot["alarms"] if not a.get("drill_id")],
+        "incidents": [i for i in snapshot["incidents"] if not i.get("drill_id")],
+        "drills": [],
+    }
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:

@@ -58,12 +58,20 @@ class Bus:
 
 
 def announce(
-    request: Request, tasks: BackgroundTasks, session: Session, site: Site, event: dict[str, Any]
+    request: Request,
+    tasks: BackgroundTasks,
+    session: Session,
+    site: Site,
+    event: dict[str, Any],
+    *,
+    logged: bool = False,
 ) -> None:
-    """Record ``event`` in the event log with the request's change, and publish it to the
-    site's maps once that change is committed: background tasks run after the response,
-    and the request's session commits before it."""
-    eventlog.record(session, site, event, skip=eventlog.LOGGED_AT_SOURCE)
+    """Record ``event`` in the event log with the request's change (unless the service
+    that made it has: ``logged``), and publish it to the site's maps once that change is
+    committed: background tasks run after the response, and the request's session commits
+    before it."""
+    if not logged:
+        eventlog.record(session, site, event, skip=eventlog.LOGGED_AT_SOURCE)
 
     async def publish() -> None:  # async: runs on the event loop, where the bus lives
         request.app.state.bus.publish(site.code, event)

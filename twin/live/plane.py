@@ -23,6 +23,7 @@ from twin.alarms.notify import CHANNELS, Notifier
 from twin.alarms.rules import load_rules
 from twin.config import Settings
 from twin.db import session_scope
+from twin.drills.live import DrillRunner
 from twin.embedded.mosquitto import PrivateBroker, resolve_broker
 from twin.incidents.live import IncidentLoop
 from twin.live.bus import Bus
@@ -61,6 +62,7 @@ class LivePlane:
         self.notifier = Notifier([[CHANNELS["webhook"](u)] if u else [] for u in urls])
         self.engine = LiveEngine(factory, load_rules(RULES), bus, self.notifier)
         self.incidents = IncidentLoop(factory, bus)
+        self.drills = DrillRunner(factory, bus, self.engine.rules)
         self.broker: PrivateBroker | None = None
         self.ingest: MqttIngest | None = None
         self.tasks: list[asyncio.Task[None]] = []
@@ -120,6 +122,7 @@ class LivePlane:
             asyncio.create_task(self.notifier.run(), name="notifier"),
             asyncio.create_task(self._escalate(), name="escalation"),
             asyncio.create_task(self.incidents.run(), name="incidents"),
+            asyncio.create_task(self.drills.run(), name="drills"),
         ]
         log.info("live data plane on %s", self.mqtt_url)
 

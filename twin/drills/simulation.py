@@ -1,0 +1,388 @@
+"""Simulated drills: the scenario played faster than real time, touching nothing live.
+
+The population (the people positioned now, or the scenario's staffing template placed
+on the walkways of each zone by PostGIS) evacuates over the site's route network with
+:func:`sim.evacuation.simulate` while the scenario's release grows its zones; the
+response the scenario assumes sets when the evacuation order comes. The run's events
+(drill start and end, injects, alarms, the incident with its zones, everyone's position
+every few seconds, muster counts) go to the event log under ``sim-<n>`` on the run's own
+clock, so the run replays through the same map as a real incident, and nowhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import mapping
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.crs import WGS84, transformer
+from gis.routing import Place
+from sim.evacuation import EvacuationParams, EvacuationResult, Person, PreMovement, simulate
+from sim.evaluation import completion_s, exposure_person_min, muster_curve, overall
+from twin.drills.evaluate import measures, plan_of, targets_of
+from twin.drills.hazard import DrillHazard, run_hazard
+from twin.drills.models import DrillRun, DrillScenario
+from twin.drills.schemas import PreMovementIn, Scenario
+from twin.drills.service import drill_event
+from twin.events import log as eventlog
+from twin.events.replay import Scope
+from twin.events.timeline import key_events
+from twin.incidents.situation import LOCAL_TIME
+from twin.people import service as people_service
+from twin.routes import service as routes
+from twin.routes.service import RouteCache
+from twin.sites.models import Site
+
+__all__ = ["plant_start", "run_simulation"]
+
+# The zones are redrawn this often as the release grows (the live loop's 5 s would only
+# multiply identical steps for the model).
+THREAT_STEP_S = 15.0
+# Everyone's position goes to the log this often: smooth on a replay at ×60.
+POSITIONS_EVERY_S = 5.0
+# Walkways within this of a drawn point: template people stand on or beside a walkway.
+# PostGIS may draw a few points short of the number asked on narrow shapes: twice as
+# many are drawn and the first ones kept.
+WALKWAY_BUFFER_M = 2.0
+
+_TEMPLATE = text("""
+WITH z AS (SELECT ST_Transform(geom, :srid) AS g FROM zones
+           WHERE site_id = :site AND code = :zone),
+     w AS (SELECT ST_Union(ST_Buffer(ST_Transform(e.geom, :srid), :buffer)) AS g
+           FROM route_edges e, zones zz
+           WHERE e.site_id = :site AND zz.site_id = :site AND zz.code = :zone
+             AND ST_Intersects(e.geom, zz.geom)),
+     area AS (SELECT coalesce(nullif(ST_Intersection(z.g, w.g), 'POLYGON EMPTY'::geometry),
+                              z.g) AS g FROM z, w)
+SELECT ST_X(p.geom), ST_Y(p.geom)
+FROM area, ST_Dump(ST_GeneratePoints(area.g, 2 * :n, :seed)) AS p
+LIMIT :n
+""")
+
+
+def plant_start(scenario: Scenario, day: date) -> datetime:
+    """The simulated drill's start: ``day`` at the scenario's local time of day, in UTC."""
+    return datetime.combine(day, scenario.time_of_day, LOCAL_TIME).astimezone(UTC)
+
+
+def run_simulation(
+    session: Session, site: Site, run: DrillRun, row: DrillScenario, cache: RouteCache
+) -> dict[str, Any]:
+    """Simulate the scenario of ``run``, log its events and return its evaluation."""
+    scenario = Scenario.model_validate(row.body)
+    hazard = run_hazard(session, site, scenario, run)
+    network = routes.get_network(session, cache, site)
+    aps = routes.assembly_points(session, site)
+    alarm_s = min((i.at_s for i in scenario.injects if i.kind == "alarm"), default=None)
+    first_alarm_s = scenario.release.start_s if alarm_s is None else alarm_s
+    order_s = first_alarm_s + scenario.assumed_response.evacuation_order_s
+    people = _population(session, site, scenario, order_s)
+    threats = [
+        (t, [z.geometry for z in hazard.zones(t) if not z.geometry.is_empty])
+        for t in np.arange(0.0, scenario.duration_s + 1e-9, THREAT_STEP_S)
+    ]
+    params = EvacuationParams(
+        duration_s=scenario.duration_s, sample_every_s=POSITIONS_EVERY_S, seed=scenario.seed
+    )
+    result = simulate(
+        network, people, aps, threats, closed_edges=scenario.blocked_routes, params=params
+    )
+    _log(session, site, run, row, scenario, hazard, result, first_alarm_s)
+    return _evaluate(session, site, run, scenario, hazard, result, first_alarm_s)
+
+
+def premovement(given: PreMovementIn) -> PreMovement:
+    if given.kind == "fixed":
+        return PreMovement.fixed(given.low_s)
+    if given.kind == "uniform":
+        return PreMovement.uniform(given.low_s, given.high_s)
+    return PreMovement.from_percentiles(given.low_s, given.high_s)
+
+
+def _population(session: Session, site: Site, scenario: Scenario, order_s: float) -> list[Person]:
+    """Everyone on site, each setting off at the evacuation order plus a drawn delay."""
+    places: list[Place] = []
+    if scenario.population.mode == "current":
+        now = datetime.now(UTC)
+        places = [
+            Place(p["x_m"], p["y_m"], p.get("floor") or 0, label=p["tag"])
+            for p in people_service.latest_positions(session, site, now)
+        ]
+    else:
+        for zone, n in sorted(scenario.population.template.items()):
+            if n == 0:
+                continue
+            rows = session.execute(
+                _TEMPLATE,
+                {
+                    "site": site.id,
+                    "srid": site.metric_srid,
+                    "zone": zone,
+                    "n": n,
+                    "seed": scenario.seed,
+                    "buffer": WALKWAY_BUFFER_M,
+                },
+            )
+            places += [Place(x, y, label=f"{zone}-{k + 1:03d}") for k, (x, y) in enumerate(rows)]
+    rng = np.random.default_rng(scenario.seed)
+    delays = premovement(scenario.population.premovement).draw(len(places), rng)
+    return [
+        Person(p.label or f"P{i}", p, premovement_s=order_s + float(d))
+        for i, (p, d) in enumerate(zip(places, delays, strict=True))
+    ]
+
+
+def _log(
+    session: Session,
+    site: Site,
+    run: DrillRun,
+    row: DrillScenario,
+    scenario: Scenario,
+    hazard: DrillHazard,
+    result: EvacuationResult,
+    first_alarm_s: float,
+) -> None:
+    """The run's events on its own clock, as a map would have received them."""
+    start, drill = run.plant_start_utc, run.drill_id
+    to_lonlat = transformer(site.metric_srid, WGS84)
+    at = [start + timedelta(seconds=float(t)) for t in result.sample_t_s]
+    events: list[tuple[datetime, dict[str, Any]]] = [(start, drill_event(run, row, "running"))]
+    for index, inject in enumerate(scenario.injects):
+        events.append(
+            (
+                start + timedelta(seconds=inject.at_s),
+                {
+                    "type": "inject",
+                    "drill_id": drill,
+                    "index": index,
+                    "inject": inject.kind,
+                    "target": inject.target,
+                    "text": inject.text,
+                    "at_s": inject.at_s,
+                },
+            )
+        )
+    events += _incident(site, run, scenario, hazard, first_alarm_s, to_lonlat)
+    ids = [p.id for p in result.people]
+    arrivals = np.array([np.inf if p.arrival_s is None else p.arrival_s for p in result.people])
+    points = {p.id: p.assembly_point for p in result.people}
+    for k, ts in enumerate(at):
+        xy = result.positions_xy[k]
+        lon, lat = to_lonlat.transform(xy[:, 0], xy[:, 1])
+        stamp = ts.isoformat()
+        tags = {
+            tag: {
+                "ts": stamp,
+                "lon": round(float(lon[i]), 7),
+                "lat": round(float(lat[i]), 7),
+                "x_m": round(float(xy[i, 0]), 2),
+                "y_m": round(float(xy[i, 1]), 2),
+                "floor": 0,
+                "person": tag,
+                "kind": "employee",
+            }
+            for i, tag in enumerate(ids)
+            if np.isfinite(xy[i]).all()
+        }
+        events.append((ts, {"type": "positions", "tags": tags, "drill_id": drill}))
+        t = float(result.sample_t_s[k])
+        counts: dict[str, int] = {}
+        for i, tag in enumerate(ids):
+            if arrivals[i] <= t:
+                ap = points[tag] or ""
+                counts[ap] = counts.get(ap, 0) + 1
+        muster = {"type": "muster", "drill_id": drill, "counts": counts, "of": len(ids)}
+        events.append((ts, muster))
+    end = start + timedelta(seconds=scenario.duration_s)
+    finished = drill_event(run, row, "finished")
+    events.append((end, finished))
+    conn = session.connection()
+    for ts, event in events:
+        eventlog.record_all(conn, [(site.id, event)], ts=ts, drill_id=drill)
+
+
+def _incident(
+    site: Site,
+    run: DrillRun,
+    scenario: Scenario,
+    hazard: DrillHazard,
+    first_alarm_s: float,
+    to_lonlat: Any,
+) -> list[tuple[datetime, dict[str, Any]]]:
+    """The drill's alarms and incident as the map sees them: the first alarm raised and
+    (as assumed) acknowledged, the incident opened with it, its zones every step, the
+    assumed first command, and its close at the end."""
+    start, drill = run.plant_start_utc, run.drill_id
+    out: list[tuple[datetime, dict[str, Any]]] = []
+    for index, inject in enumerate(scenario.injects):
+        if inject.kind != "alarm":
+            continue
+        raised = start + timedelta(seconds=inject.at_s)
+        acked = raised + timedelta(seconds=scenario.assumed_response.alarm_to_ack_s)
+        for state, ts in (("raised", raised), ("acknowledged", acked)):
+            alarm = {
+                "id": f"{drill}-a{index}",
+                "kind": "high_2",
+                "state": state,
+                "sensor": inject.target,
+                "message": "演练 DRILL · 二级报警 / high-high",
+                "raised_utc": raised.isoformat(),
+                "active": True,
+                "acked": state == "acknowledged",
+                "acked_by": "assumed" if state == "acknowledged" else None,
+                "drill_id": drill,
+            }
+            out.append((ts, {"type": "alarm", "transition": state, "alarm": alarm}))
+    opened = start + timedelta(seconds=first_alarm_s)
+    incident_id = f"{drill}-incident"
+    command = opened + timedelta(seconds=scenario.assumed_response.first_command_s)
+    out.append(
+        (
+            command,
+            {
+                "type": "incident_step",
+                "incident_id": incident_id,
+                "kind": "command",
+                "actor": "assumed",
+                "text": "(假定 / assumed) 启动应急预案 / plan activated",
+                "drill_id": drill,
+            },
+        )
+    )
+    t = first_alarm_s
+    while t <= scenario.duration_s:
+        zones = [z for z in hazard.zones(t) if not z.geometry.is_empty]
+        state = "open" if t + THREAT_STEP_S <= scenario.duration_s else "closed"
+        features = []
+        for z in zones:
+            geometry = mapping(_transformed(z.geometry, to_lonlat))
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": geometry,
+                    "properties": {
+                        "level": z.level,
+                        "label": z.label,
+                        "threshold": z.threshold,
+                        "unit": z.unit,
+                    },
+                }
+            )
+        lon, lat = to_lonlat.transform(*hazard.source_xy)
+        incident = {
+            "id": incident_id,
+            "kind": scenario.release.kind,
+            "state": state,
+            "title": f"演练 DRILL · {scenario.name}",
+            "hazard_source": scenario.release.hazard_source,
+            "chemical": hazard.chemical.key,
+            "release_kg_s": scenario.release.rate_kg_s,
+            "release_estimated": False,
+            "source": [lon, lat],
+            "drill_id": drill,
+            "situation": hazard.situation()
+            | {"source": {"lonlat": [lon, lat], "located": False}, "drill_t_s": t},
+            "zones": {"type": "FeatureCollection", "features": features},
+            "people": [],
+            "resources": [],
+            "plan": None,
+            "responsible": None,
+        }
+        out.append((start + timedelta(seconds=t), {"type": "incident", "incident": incident}))
+        t += THREAT_STEP_S
+    return out
+
+
+def _transformed(geometry: Any, to_lonlat: Any) -> Any:
+    return shapely.transform(
+        geometry, lambda c: np.column_stack(to_lonlat.transform(c[:, 0], c[:, 1]))
+    )
+
+
+def _evaluate(
+    session: Session,
+    site: Site,
+    run: DrillRun,
+    scenario: Scenario,
+    hazard: DrillHazard,
+    result: EvacuationResult,
+    first_alarm_s: float,
+) -> dict[str, Any]:
+    plan = plan_of(site, scenario)
+    arrivals = [p.arrival_s for p in result.people]
+    done = completion_s(arrivals)
+    every = result.params.sample_every_s
+    exposure = exposure_person_min(
+        zip(result.sample_t_s, result.positions_xy, strict=True),
+        lambda t: [(z.label, z.geometry) for z in hazard.zones(float(t))],
+        every,
+    )
+    steady = hazard.assessment.zones.zones
+    severe = steady[0].level.name if steady else None
+    response = scenario.assumed_response
+    has_alarm = any(i.kind == "alarm" for i in scenario.injects)
+    listed = measures(
+        targets_of(plan),
+        ack_s=response.alarm_to_ack_s if has_alarm else None,
+        command_s=response.first_command_s,
+        muster_s=None if done is None else done - first_alarm_s,
+        missing=sum(a is None for a in arrivals),
+        deviations=None,
+        exposure=exposure,
+        severe=severe,
+        response="assumed",
+        movement="simulated",
+        alarm=has_alarm,
+    )
+    peak = result.density_p_m2.max(axis=0) if len(result.sample_t_s) else np.zeros(0)
+    end = run.plant_start_utc + timedelta(seconds=scenario.duration_s)
+    return {
+        "mode": "simulation",
+        "plan": plan,
+        "measures": [m.as_dict() for m in listed],
+        "score": overall(listed),
+        "first_alarm_s": first_alarm_s,
+        "people": {
+            "expected": len(result.people),
+            "mustered": result.evacuated,
+            "missing": [p.id for p in result.not_evacuated],
+        },
+        "muster_curve": muster_curve(arrivals, every, scenario.duration_s),
+        "exposure_person_min": {k: round(v, 2) for k, v in exposure.items()},
+        "deviations": [],
+        "evacuation": {
+            "total_s": result.total_s,
+            "evacuated": result.evacuated,
+            "not_evacuated": [
+                {"person": p.id, "reason": p.no_safe_route} for p in result.not_evacuated
+            ],
+            "by_assembly_point": {ap: len(result.arrivals_s(ap)) for ap in result.assembly_points},
+            "bottlenecks": [
+                {
+                    "edge": b.edge,
+                    "kind": b.kind,
+                    "max_queue_p": b.max_queue_p,
+                    "waiting_person_s": round(b.waiting_person_s, 1),
+                    "queue_s": round(b.queue_s, 1),
+                }
+                for b in result.bottlenecks[:10]
+            ],
+            "peak_density_p_m2": {
+                code: round(float(d), 3)
+                for code, d in zip(result.edge_codes, peak, strict=True)
+                if d > 0
+            },
+        },
+        "timeline": key_events(
+            session,
+            site,
+            run.plant_start_utc,
+            end + timedelta(seconds=1),
+            Scope(run.drill_id),
+        ),
+    }
