@@ -31,7 +31,7 @@ from twin.drills.evaluate import live_run as evaluate_live_run
 from twin.drills.hazard import run_hazard
 from twin.drills.models import DrillRun, DrillScenario
 from twin.drills.schemas import Inject, Scenario
-from twin.drills.service import drill_event
+from twin.drills.service import drill_event, inject_event
 from twin.events import log as eventlog
 from twin.incidents import service as incidents
 from twin.incidents.models import Incident
@@ -166,15 +166,7 @@ class DrillRunner:
         inject: Inject,
         now: datetime,
     ) -> Events:
-        event = {
-            "type": "inject",
-            "drill_id": run.drill_id,
-            "index": index,
-            "inject": inject.kind,
-            "target": inject.target,
-            "text": inject.text,
-            "at_s": inject.at_s,
-        }
+        event = inject_event(run.drill_id, index, inject)
         eventlog.record(session, site, event, ts=now)
         events: Events = [(site.code, event)]
         if inject.kind == "alarm" and inject.target:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from twin.audit import service as audit
 from twin.drills.models import DrillRun, DrillScenario
-from twin.drills.schemas import Scenario
+from twin.drills.schemas import Inject, Scenario
 from twin.errors import Conflict, NotFound, ValidationFailed
 from twin.incidents.plans import plan_for
 from twin.people.models import Tag
@@ -33,6 +33,7 @@ __all__ = [
     "drill_event",
     "get_run",
     "get_scenario",
+    "inject_event",
     "list_runs",
     "list_scenarios",
     "parse_scenario",
@@ -307,6 +308,19 @@ def drill_event(run: DrillRun, scenario: DrillScenario, state: str) -> dict[str,
         "scenario": scenario.code,
         "version": scenario.version,
         "started_utc": run.started_utc.isoformat(),
+    }
+
+
+def inject_event(drill_id: str, index: int, inject: Inject) -> dict[str, Any]:
+    """The message of an inject firing (``index``: its place in the scenario)."""
+    return {
+        "type": "inject",
+        "drill_id": drill_id,
+        "index": index,
+        "inject": inject.kind,
+        "target": inject.target,
+        "text": inject.text,
+        "at_s": inject.at_s,
     }
 
 

@@ -28,7 +28,7 @@ from twin.drills.evaluate import measures, plan_of, targets_of
 from twin.drills.hazard import DrillHazard, run_hazard
 from twin.drills.models import DrillRun, DrillScenario
 from twin.drills.schemas import PreMovementIn, Scenario
-from twin.drills.service import drill_event
+from twin.drills.service import drill_event, inject_event
 from twin.events import log as eventlog
 from twin.events.replay import Scope
 from twin.events.timeline import key_events
@@ -45,6 +45,8 @@ __all__ = ["plant_start", "run_simulation"]
 THREAT_STEP_S = 15.0
 # Everyone's position goes to the log this often: smooth on a replay at ×60.
 POSITIONS_EVERY_S = 5.0
+# A positions frame listing everybody this often (the others list who moved).
+KEYFRAME_S = 60.0
 # Walkways within this of a drawn point: template people stand on or beside a walkway.
 # PostGIS may draw a few points short of the number asked on narrow shapes: twice as
 # many are drawn and the first ones kept.
@@ -150,60 +152,55 @@ def _log(
     """The run's events on its own clock, as a map would have received them."""
     start, drill = run.plant_start_utc, run.drill_id
     to_lonlat = transformer(site.metric_srid, WGS84)
-    at = [start + timedelta(seconds=float(t)) for t in result.sample_t_s]
     events: list[tuple[datetime, dict[str, Any]]] = [(start, drill_event(run, row, "running"))]
-    for index, inject in enumerate(scenario.injects):
-        events.append(
-            (
-                start + timedelta(seconds=inject.at_s),
-                {
-                    "type": "inject",
-                    "drill_id": drill,
-                    "index": index,
-                    "inject": inject.kind,
-                    "target": inject.target,
-                    "text": inject.text,
-                    "at_s": inject.at_s,
-                },
-            )
-        )
+    events += [
+        (start + timedelta(seconds=inject.at_s), inject_event(drill, index, inject))
+        for index, inject in enumerate(scenario.injects)
+    ]
     events += _incident(site, run, scenario, hazard, first_alarm_s, to_lonlat)
-    ids = [p.id for p in result.people]
-    arrivals = np.array([np.inf if p.arrival_s is None else p.arrival_s for p in result.people])
-    points = {p.id: p.assembly_point for p in result.people}
-    for k, ts in enumerate(at):
-        xy = result.positions_xy[k]
-        lon, lat = to_lonlat.transform(xy[:, 0], xy[:, 1])
-        stamp = ts.isoformat()
-        tags = {
-            tag: {
-                "ts": stamp,
-                "lon": round(float(lon[i]), 7),
-                "lat": round(float(lat[i]), 7),
-                "x_m": round(float(xy[i, 0]), 2),
-                "y_m": round(float(xy[i, 1]), 2),
-                "floor": 0,
-                "person": tag,
-                "kind": "employee",
-            }
-            for i, tag in enumerate(ids)
-            if np.isfinite(xy[i]).all()
-        }
-        events.append((ts, {"type": "positions", "tags": tags, "drill_id": drill}))
-        t = float(result.sample_t_s[k])
-        counts: dict[str, int] = {}
-        for i, tag in enumerate(ids):
-            if arrivals[i] <= t:
-                ap = points[tag] or ""
-                counts[ap] = counts.get(ap, 0) + 1
-        muster = {"type": "muster", "drill_id": drill, "counts": counts, "of": len(ids)}
-        events.append((ts, muster))
+    events += _movement(result, start, drill, to_lonlat)
     end = start + timedelta(seconds=scenario.duration_s)
-    finished = drill_event(run, row, "finished")
-    events.append((end, finished))
-    conn = session.connection()
-    for ts, event in events:
-        eventlog.record_all(conn, [(site.id, event)], ts=ts, drill_id=drill)
+    events.append((end, drill_event(run, row, "finished")))
+    eventlog.record_timeline(session.connection(), site.id, events, drill)
+
+
+def _movement(
+    result: EvacuationResult, start: datetime, drill: str, to_lonlat: Any
+) -> list[tuple[datetime, dict[str, Any]]]:
+    """Everyone's position and the muster count every sample. A frame lists only the
+    people who moved since the last one, but every KEYFRAME_S one lists everybody (a
+    replay's snapshot starts from it): waiting and mustered people stand still."""
+    ids = [p.id for p in result.people]
+    xy = result.positions_xy
+    lon, lat = to_lonlat.transform(xy[..., 0], xy[..., 1])
+    lon, lat = np.round(lon, 7), np.round(lat, 7)
+    points = [*result.assembly_points, ""]
+    arrived_at = np.array([points.index(p.assembly_point or "") for p in result.people], dtype=int)
+    arrivals = np.array([np.inf if p.arrival_s is None else p.arrival_s for p in result.people])
+    every = max(1, round(KEYFRAME_S / result.params.sample_every_s))
+    out: list[tuple[datetime, dict[str, Any]]] = []
+    for k, t in enumerate(result.sample_t_s):
+        ts = start + timedelta(seconds=float(t))
+        here = np.isfinite(lon[k]) & np.isfinite(lat[k])
+        key = k % every == 0
+        moved = here if key else here & ((lon[k] != lon[k - 1]) | (lat[k] != lat[k - 1]))
+        rows = np.nonzero(moved)[0]
+        stamp = ts.isoformat()
+        lons, lats = lon[k, rows].tolist(), lat[k, rows].tolist()
+        tags = {
+            ids[i]: {"ts": stamp, "lon": x, "lat": y}
+            for i, x, y in zip(rows.tolist(), lons, lats, strict=True)
+        }
+        out.append((ts, {"type": "positions", "tags": tags, "keyframe": key, "drill_id": drill}))
+        counts = np.bincount(arrived_at[arrivals <= t], minlength=len(points))
+        muster = {
+            "type": "muster",
+            "drill_id": drill,
+            "counts": {ap: int(n) for ap, n in zip(points[:-1], counts, strict=False) if n},
+            "of": len(ids),
+        }
+        out.append((ts, muster))
+    return out
 
 
 def _incident(

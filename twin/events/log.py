@@ -27,6 +27,7 @@ __all__ = [
     "event_time",
     "record",
     "record_all",
+    "record_timeline",
     "site_ids",
 ]
 
@@ -91,16 +92,32 @@ def record_all(
         drill = drill_id or _drill_of(event)
         if event["type"] in skip or (event["type"] in IN_OWN_TABLES and drill is None):
             continue
-        rows.append(
-            {
-                "site_id": site_id,
-                "ts_utc": ts or event_time(event, now),
-                "kind": event["type"],
-                "drill_id": drill,
-                "payload": event,
-                "recorded_utc": now,
-            }
-        )
+        rows.append(_row(site_id, ts or event_time(event, now), event, drill, now))
+    return _insert(conn, rows)
+
+
+def record_timeline(
+    conn: Connection, site_id: int, events: Iterable[tuple[datetime, dict[str, Any]]], drill_id: str
+) -> int:
+    """Append a drill's own timeline (``(ts, event)`` pairs on its clock) in one statement."""
+    now = datetime.now(UTC)
+    return _insert(conn, [_row(site_id, ts, event, drill_id, now) for ts, event in events])
+
+
+def _row(
+    site_id: int, ts: datetime, event: dict[str, Any], drill: str | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "site_id": site_id,
+        "ts_utc": ts,
+        "kind": event["type"],
+        "drill_id": drill,
+        "payload": event,
+        "recorded_utc": now,
+    }
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> int:
     if rows:
         ensure_partitions(conn, {r["ts_utc"].astimezone(UTC).date() for r in rows}, "event_log")
         conn.execute(insert(LoggedEvent), rows)

@@ -308,21 +308,32 @@ def _plant_at(
     return sensors, headcount, positions
 
 
+_FRAMES_SINCE_KEYFRAME = text("""
+SELECT e.payload FROM event_log e
+WHERE e.site_id = :site AND e.drill_id = :drill AND e.kind = 'positions' AND e.ts_utc < :t
+  AND e.ts_utc >= (SELECT max(k.ts_utc) FROM event_log k
+                   WHERE k.site_id = :site AND k.drill_id = :drill AND k.kind = 'positions'
+                     AND k.ts_utc < :t AND k.ts_utc >= :since
+                     AND (k.payload->>'keyframe')::boolean)
+ORDER BY e.ts_utc, e.id
+""")
+
+
 def _simulated_people_at(
     session: Session, site: Site, t: datetime, scope: Scope
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A simulation's people and headcount: its newest logged frame of each (a simulated
-    run logs everyone's position in every positions frame)."""
+    """A simulation's people and headcount at ``t``: its newest keyframe of everyone's
+    positions with the moves logged after it, and its newest headcount."""
     base = {"site": site.id, "t": t, "since": t - INCIDENT_LOOKBACK, **scope.params()}
-    newest: dict[str, dict[str, Any]] = {}
-    for kind in ("positions", "headcount"):
-        for (payload,) in session.execute(_latest_logged(scope, kind, "e.site_id"), base):
-            newest[kind] = payload
-    counts = newest.get("headcount", {}).get("zones", {})
+    tags: dict[str, Any] = {}
+    for (payload,) in session.execute(_FRAMES_SINCE_KEYFRAME, base):
+        tags.update(payload["tags"])
+    counts: dict[str, int] = {}
+    for (payload,) in session.execute(_latest_logged(scope, "headcount", "e.site_id"), base):
+        counts = payload["zones"]
     headcount = [
         {**z, "people": counts.get(z["zone"], 0), "tags": []} for z in zone_list(session, site)
     ]
-    tags = newest.get("positions", {}).get("tags", {})
     positions = [
         {"tag": tag, "person": p.get("person", tag), "kind": p.get("kind", "employee"), **p}
         for tag, p in sorted(tags.items())
