@@ -24,12 +24,14 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jupedsim as jps
 import numpy as np
 import shapely
+import yaml
 from bench_setup import demo_database, progress_bar
 from rich.console import Console
 from rich.table import Table
@@ -37,16 +39,23 @@ from shapely import LineString, affinity
 from sqlalchemy import text
 
 from gis.routing import EdgeRecord, Place, RouteNetwork, build_network
+from sim.consequence import timeline
 from sim.consequence.chemical_table import load_chemicals
 from sim.consequence.scenarios import plume_assessment
 from sim.evacuation import EvacuationParams, EvacuationResult, Person, PreMovement, simulate
+from sim.evaluation import exposure_person_min
 from twin.db import make_sessionmaker, session_scope
+from twin.drills import service as drills
+from twin.drills.simulation import plant_start, run_simulation
+from twin.incidents.situation import LOCAL_TIME
 from twin.routes import service
+from twin.routes.service import RouteCache
 from twin.sites.service import get_site
 
 console = Console()
 DB_NAME = "twin_bench_evacuation"
 CHEMICALS = Path(__file__).resolve().parents[1] / "data" / "rules" / "chemicals.yaml"
+SCENARIO = Path(__file__).resolve().parents[1] / "data" / "drills" / "nh3-sphere-west-wind.yaml"
 GOAL_X_REAL_TIME = 100.0
 SOURCE = "T-NH3-01"
 WIND_M_S, WIND_FROM_DEG = 3.0, 135.0
@@ -98,36 +107,38 @@ def _people(network: RouteNetwork, n: int, seed: int) -> list[Person]:
 
 
 def _plume_steps(source: tuple[float, float]) -> list[tuple[float, list[Any]]]:
-    """The AEGL-2 zone, its front moving out at the wind speed, every 30 s."""
+    """The AEGL-2 zone, its front moving out at the wind speed, every 30 s for 5 minutes
+    (sim.consequence.timeline, as drills draw it)."""
     table = load_chemicals(CHEMICALS)
     assessment = plume_assessment(
         table.chemical("ammonia"), table.version, release_kg_s=2.0, wind_m_s=WIND_M_S,
         stability="D", wind_from_deg=WIND_FROM_DEG,
     )  # fmt: skip
-    zone = next(z for z in assessment.zones.zones if z.level.name == "AEGL-2")
-    footprint = affinity.translate(zone.polygon, *source)
-    origin = shapely.Point(source)
-    steps = np.arange(ZONE_EVERY_S, ZONE_UNTIL_S + 1, ZONE_EVERY_S)
-    return [(float(t), [footprint.intersection(origin.buffer(WIND_M_S * t))]) for t in steps]
+    steps = timeline.steps(
+        assessment.zones, timeline.Release("toxic", WIND_M_S), ZONE_UNTIL_S, ZONE_EVERY_S
+    )
+    return [
+        (t, [affinity.translate(z.polygon, *source) for z in zones if z.level.name == "AEGL-2"])
+        for t, zones in steps[1:]
+    ]
 
 
 def _exposure_person_min(result: EvacuationResult, steps: list[tuple[float, list[Any]]]) -> float:
     """Person-minutes spent inside the zone, from the sampled positions."""
-    total = 0.0
-    dt = result.params.sample_every_s
-    for k, t in enumerate(result.sample_t_s):
+
+    def zone_at(t: float) -> list[tuple[str, Any]]:
         active = [zones for start, zones in steps if start <= t]
-        if active:
-            xy = result.positions_xy[k]
-            inside = shapely.intersects_xy(active[-1][0], xy[:, 0], xy[:, 1])
-            total += inside.sum() * dt / 60
-    return total
+        return [("AEGL-2", active[-1][0])] if active else []
+
+    samples = zip(result.sample_t_s, result.positions_xy, strict=True)
+    return exposure_person_min(samples, zone_at, result.params.sample_every_s).get("AEGL-2", 0.0)
 
 
 def _plant(args: argparse.Namespace, work: Path) -> tuple[list[Row], EvacuationResult, list[Any]]:
     with ExitStack() as stack:
         _, engine = demo_database(stack, work, DB_NAME, args.keep_db)
         network, aps, source = _load(engine)
+        drill_rows = _drill(engine, args)
     people = _people(network, args.people, args.seed)
     steps = _plume_steps(source)
     params = EvacuationParams(duration_s=args.minutes * 60.0, seed=args.seed)
@@ -202,7 +213,64 @@ def _plant(args: argparse.Namespace, work: Path) -> tuple[list[Row], EvacuationR
             f"the result's samples take {arrays_mb:.1f} MB",
         )
     )
-    return rows, result, steps
+    return rows + drill_rows, result, steps
+
+
+def _drill(engine: Any, args: argparse.Namespace) -> list[Row]:
+    """The whole simulated drill as `twin drill simulate` runs it: the demo scenario with
+    its staffing template scaled to ``args.people``: zones from the consequence model as
+    the release grows, the evacuation, the run's events into the event log, the
+    evaluation."""
+    scenario = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    template = scenario["population"]["template"]
+    total = sum(template.values())
+    scaled = {z: n * args.people // total for z, n in template.items()}
+    biggest = max(scaled, key=lambda z: scaled[z])
+    scaled[biggest] += args.people - sum(scaled.values())
+    scenario |= {"code": "BENCH", "duration_s": args.minutes * 60.0}
+    scenario["population"]["template"] = scaled
+    with session_scope(make_sessionmaker(engine)) as session:
+        site = get_site(session, "demo")
+        row = drills.save_scenario(
+            session, site, "bench", drills.parse_scenario(scenario), new=True
+        )
+        parsed = drills.parse_scenario(scenario)
+        start = plant_start(parsed, datetime.now(LOCAL_TIME).date())
+        run = drills.create_run(session, site, row, drills.SIMULATION, "bench", start)
+        result, wall = _timed(lambda: run_simulation(session, site, run, row, RouteCache()))
+        logged, size = session.execute(
+            text(
+                "SELECT count(*), sum(pg_column_size(payload)) FROM event_log WHERE drill_id = :d"
+            ),
+            {"d": run.drill_id},
+        ).one()
+    speedup = parsed.duration_s / wall
+    measures = {m["key"]: m for m in result["measures"]}
+    muster = measures["muster_complete_s"]["value"]
+    out: dict[str, int] = {}
+    for p in result["evacuation"]["not_evacuated"]:
+        reason = p["reason"] or "still walking"
+        out[reason] = out.get(reason, 0) + 1
+    top = result["evacuation"]["bottlenecks"][:1]
+    worst = f"{top[0]['edge']} ({top[0]['kind']}, queue {top[0]['max_queue_p']})" if top else "-"
+    return [
+        (
+            f"whole simulated drill, {args.people:,} people, {args.minutes:g} min",
+            f"{wall:.2f} s ({speedup:,.0f}× real time)",
+            "",
+            f"goal ≥ {GOAL_X_REAL_TIME:.0f}× {'met' if speedup >= GOAL_X_REAL_TIME else 'MISSED'}"
+            "; staffing template of data/drills/nh3-sphere-west-wind.yaml, zones, evacuation, "
+            f"event log ({logged:,} events, {size / 2**20:.1f} MB), evaluation",
+        ),
+        (
+            "  its evaluation",
+            f"{result['people']['mustered']:,} of {result['people']['expected']:,} mustered; "
+            f"muster {'not complete' if muster is None else f'complete at {muster:.0f} s'}",
+            "",
+            f"score {result['score']:.0%} of the plan's targets; not mustered at the end: "
+            f"{out or 'none'}; worst bottleneck {worst}",
+        ),
+    ]
 
 
 def _room(n: int) -> tuple[float, float]:
