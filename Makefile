@@ -35,7 +35,7 @@ $(NPM_STAMP): viewer/package.json viewer/package-lock.json
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
-# Every benchmark, one after the other (about 10 minutes); each prints its own table.
+# Every benchmark, one after the other (about 12 minutes); each prints its own table.
 bench: setup
 	$(BIN)/python bench/bench_io.py
 	$(BIN)/python bench/bench_ingest.py
@@ -43,6 +43,7 @@ bench: setup
 	$(BIN)/python bench/bench_viewer.py
 	$(BIN)/python bench/bench_routing.py
 	$(BIN)/python bench/bench_zones.py
+	$(BIN)/python bench/bench_evacuation.py
 
 clean:
 	rm -rf $(VENV) .twin viewer/node_modules
