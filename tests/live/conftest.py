@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.engine import Engine
+from websockets.sync.client import ClientConnection
 
 from tests.conftest import DEMO_PASSWORD
 from twin.app import create_app
@@ -115,3 +117,23 @@ def recent(seconds_ago: float) -> datetime:
 
 def data_root() -> Path:
     return Path(__file__).resolve().parents[2] / "data"
+
+
+def listen(ws: ClientConnection, into: list[dict[str, Any]], stop: threading.Event) -> None:
+    """Collect a WebSocket's JSON messages into ``into`` until ``stop`` (in a thread)."""
+    while not stop.is_set():
+        try:
+            into.append(json.loads(ws.recv(timeout=0.5)))
+        except TimeoutError:
+            continue
+
+
+def until(predicate: Any, timeout_s: float = 15.0) -> Any:
+    """The first truthy answer of ``predicate`` within ``timeout_s``, or None."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    return None

@@ -4,7 +4,6 @@ always; the regulator's stream sees the real alarm and nothing of the drill."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -13,9 +12,9 @@ from typing import Any
 import httpx
 import yaml
 from sqlalchemy.engine import Engine
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 
-from tests.live.conftest import Publisher, epoch_ms, recent, token
+from tests.live.conftest import Publisher, epoch_ms, listen, recent, token, until
 from twin.app import create_app
 from twin.config import Settings
 from twin.embedded.server import serving
@@ -23,24 +22,6 @@ from twin.live.api import from_a_drill
 
 SCENARIO = Path(__file__).resolve().parents[2] / "data" / "drills" / "nh3-sphere-west-wind.yaml"
 DRILL_SENSOR = "GD-NH3-04"
-
-
-def _listen(ws: ClientConnection, into: list[dict[str, Any]], stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            into.append(json.loads(ws.recv(timeout=0.5)))
-        except TimeoutError:
-            continue
-
-
-def _until(predicate: Any, timeout_s: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.1)
-    return None
 
 
 def test_a_drill_alarm_reaches_the_map_but_never_a_notification_or_the_regulator(
@@ -71,7 +52,7 @@ def test_a_drill_alarm_reaches_the_map_but_never_a_notification_or_the_regulator
                 f"?access_token={token(base, role)}"
             )
             sockets.append(ws)
-            threads.append(threading.Thread(target=_listen, args=(ws, seen, stop)))
+            threads.append(threading.Thread(target=listen, args=(ws, seen, stop)))
             threads[-1].start()
         try:
             started = httpx.post(
@@ -81,7 +62,7 @@ def test_a_drill_alarm_reaches_the_map_but_never_a_notification_or_the_regulator
             )
             assert started.status_code == 201, started.text
             drill = started.json()["drill_id"]
-            drill_alarm = _until(
+            drill_alarm = until(
                 lambda: next(
                     (
                         e["alarm"]
@@ -106,7 +87,7 @@ def test_a_drill_alarm_reaches_the_map_but_never_a_notification_or_the_regulator
                     f"twin/demo/sensors/{real['code']}",
                     {"ts": epoch_ms(t0) + 1000 * i, "value": real["alarm_high_2"] * 1.5, "seq": i},
                 )
-            notified = _until(lambda: [r for r in received if r.get("sensor") == real["code"]])
+            notified = until(lambda: [r for r in received if r.get("sensor") == real["code"]])
             assert notified, "the real alarm was not notified"
             time.sleep(1.5)  # give a wrongly routed drill notification time to arrive
             stopped = httpx.post(
@@ -114,7 +95,7 @@ def test_a_drill_alarm_reaches_the_map_but_never_a_notification_or_the_regulator
                 headers=commander,
             )
             assert stopped.status_code == 200
-            assert _until(
+            assert until(
                 lambda: any(
                     e["type"] == "drill" and e["state"] == "stopped" for e in streams["commander"]
                 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 import uuid
 from typing import Any
 
@@ -11,7 +10,7 @@ import httpx
 from shapely.geometry import shape
 
 from gis.crs import transformer
-from tests.live.conftest import Publisher, epoch_ms, recent, token
+from tests.live.conftest import Publisher, epoch_ms, recent, token, until
 
 
 def _get(url: str, tok: str, path: str, **params: str) -> Any:
@@ -33,16 +32,6 @@ def _tag(url: str, tok: str, kind: str) -> str:
     )
     assert r.status_code == 201, r.text
     return code
-
-
-def _until(predicate: Any, timeout_s: float = 15) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 def _restricted_zone(url: str, tok: str) -> tuple[str, Any, int]:
@@ -67,11 +56,9 @@ def test_visitor_entry_crowding_and_headcount(live_url: str, publisher: Publishe
     def alarms() -> list[dict[str, Any]]:
         return list(_get(live_url, admin, "/alarms?state=active"))
 
-    entry = _until(lambda: [a for a in alarms() if a["kind"] == "entry" and a["tag"] == visitor])
+    entry = until(lambda: [a for a in alarms() if a["kind"] == "entry" and a["tag"] == visitor])
     assert entry and entry[0]["zone"] == zone
-    crowding = _until(
-        lambda: [a for a in alarms() if a["kind"] == "crowding" and a["zone"] == zone]
-    )
+    crowding = until(lambda: [a for a in alarms() if a["kind"] == "crowding" and a["zone"] == zone])
     assert crowding and crowding[0]["value"] >= limit + 1
     counts = {z["zone"]: z for z in _get(live_url, admin, "/headcount")}
     assert counts[zone]["people"] >= limit + 1 and visitor in counts[zone]["tags"]
@@ -100,7 +87,7 @@ def test_uwb_ranges_are_solved_into_a_position(live_url: str, publisher: Publish
                 }
             )
         publisher.send(f"twin/demo/tags/{tag}/ranges", {"ts": t0 + 500 * k, "ranges": ranges})
-    found = _until(lambda: [p for p in _get(live_url, admin, "/positions") if p["tag"] == tag])
+    found = until(lambda: [p for p in _get(live_url, admin, "/positions") if p["tag"] == tag])
     assert found
     x, y = transformer(4490, 4549).transform(found[0]["lon"], found[0]["lat"])
     assert math.dist((x, y), (inside.x, inside.y)) < 0.1
@@ -129,6 +116,6 @@ def test_sos_and_man_down_over_mqtt(live_url: str, publisher: Publisher) -> None
             if a["kind"] == kind and a["tag"] == tag
         ]
 
-    assert _until(lambda: raised("sos", caller))
-    down = _until(lambda: raised("man_down", still))
+    assert until(lambda: raised("sos", caller))
+    down = until(lambda: raised("man_down", still))
     assert down and down[0]["value"] >= 180

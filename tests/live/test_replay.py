@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
-from tests.live.conftest import Publisher, epoch_ms, token
+from tests.live.conftest import Publisher, epoch_ms, listen, token
 
 
 class Picture:
@@ -38,14 +38,6 @@ class Picture:
             self.alarms[e["alarm"]["id"]] = e["alarm"]["state"]
         elif e["type"] == "positions":
             self.people |= {tag: (p["lon"], p["lat"]) for tag, p in e["tags"].items()}
-
-
-def _listen(ws: ClientConnection, into: list[dict[str, Any]], stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            into.append(json.loads(ws.recv(timeout=0.5)))
-        except TimeoutError:
-            continue
 
 
 def _replay(url: str, tok: str, start: datetime, end: datetime, **extra: Any) -> Any:
@@ -87,7 +79,7 @@ def test_a_lived_period_replays_the_same_twice_and_ends_on_the_live_picture(
     stream = connect(
         f"{live_url.replace('http://', 'ws://')}/api/v1/sites/demo/stream?access_token={tok}"
     )
-    listener = threading.Thread(target=_listen, args=(stream, live, stop))
+    listener = threading.Thread(target=listen, args=(stream, live, stop))
     listener.start()
     time.sleep(0.5)  # the snapshot is in
     start = datetime.now(UTC) - timedelta(seconds=1)

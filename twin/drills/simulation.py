@@ -47,6 +47,9 @@ THREAT_STEP_S = 15.0
 POSITIONS_EVERY_S = 5.0
 # A positions frame listing everybody this often (the others list who moved).
 KEYFRAME_S = 60.0
+# Links at least this crowded are drawn by density on the map (about one person per
+# 20 m of a 1 m walkway: emptier links would only add noise).
+MAP_DENSITY_P_M2 = 0.05
 # Walkways within this of a drawn point: template people stand on or beside a walkway.
 # PostGIS may draw a few points short of the number asked on narrow shapes: twice as
 # many are drawn and the first ones kept.
@@ -167,9 +170,10 @@ def _log(
 def _movement(
     result: EvacuationResult, start: datetime, drill: str, to_lonlat: Any
 ) -> list[tuple[datetime, dict[str, Any]]]:
-    """Everyone's position and the muster count every sample. A frame lists only the
-    people who moved since the last one, but every KEYFRAME_S one lists everybody (a
-    replay's snapshot starts from it): waiting and mustered people stand still."""
+    """Everyone's position, the muster count and the crowd's density on each link every
+    sample. A frame lists only the people who moved since the last one, but every
+    KEYFRAME_S one lists everybody (a replay's snapshot starts from it): waiting and
+    mustered people stand still."""
     ids = [p.id for p in result.people]
     xy = result.positions_xy
     lon, lat = to_lonlat.transform(xy[..., 0], xy[..., 1])
@@ -200,6 +204,16 @@ def _movement(
             "of": len(ids),
         }
         out.append((ts, muster))
+        crowded = np.nonzero(result.density_p_m2[k] >= MAP_DENSITY_P_M2)[0]
+        density = {
+            "type": "density",
+            "drill_id": drill,
+            "edges": {
+                result.edge_codes[e]: round(float(result.density_p_m2[k, e]), 2)
+                for e in crowded.tolist()
+            },
+        }
+        out.append((ts, density))
     return out
 
 

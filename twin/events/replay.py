@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from twin.people.service import position
 from twin.readings import service as readings
 from twin.readings.lookback import POSITION_LOOKBACK, READING_LOOKBACK
 from twin.readings.models import QUALITY_NAMES
@@ -156,16 +157,8 @@ def _newest(rows: Any, start: datetime) -> dict[int, dict[str, Any]]:
 
 def _newest_positions(rows: Any, start: datetime) -> list[tuple[int, dict[str, Any]]]:
     out: dict[int, dict[str, Any]] = {}
-    for tag, ts, lon, lat, x, y, floor, accuracy in rows:
-        out.setdefault((ts - start) // FRAME, {})[tag] = {
-            "ts": ts.isoformat(),
-            "lon": round(lon, 8),
-            "lat": round(lat, 8),
-            "x_m": round(x, 2),
-            "y_m": round(y, 2),
-            "floor": floor,
-            "accuracy_m": accuracy,
-        }
+    for tag, ts, *where in rows:
+        out.setdefault((ts - start) // FRAME, {})[tag] = position(ts, *where)
     return sorted(out.items())
 
 
@@ -288,20 +281,8 @@ def _plant_at(
         )
     ]
     positions = [
-        {
-            "tag": code,
-            "person": name,
-            "kind": kind,
-            "company": company,
-            "ts": ts.isoformat(),
-            "lon": round(lon, 8),
-            "lat": round(lat, 8),
-            "x_m": round(x, 2),
-            "y_m": round(y, 2),
-            "floor": floor,
-            "accuracy_m": acc,
-        }
-        for code, name, kind, company, ts, lon, lat, x, y, floor, acc in sorted(
+        {"tag": code, "person": name, "kind": kind, "company": company, **position(*where)}
+        for code, name, kind, company, *where in sorted(
             session.execute(_POSITIONS_AT, people), key=lambda r: r[0]
         )
     ]

@@ -120,7 +120,7 @@ async def stream(websocket: WebSocket, site: str) -> None:
 
 def from_a_drill(event: dict[str, Any]) -> bool:
     """Whether a live message belongs to a drill (its banner, injects, alarms, incident)."""
-    if event.get("type") in ("drill", "inject", "muster") or event.get("drill_id"):
+    if event.get("type") in ("drill", "inject", "muster", "density") or event.get("drill_id"):
         return True
     return any(
         isinstance(event.get(k), dict) and event[k].get("drill_id") for k in ("alarm", "incident")

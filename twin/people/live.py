@@ -21,6 +21,7 @@ from twin.alarms import raising
 from twin.alarms import service as alarms
 from twin.alarms.rules import AlarmRules
 from twin.people.geofence import SiteFences
+from twin.people.service import position
 from twin.readings.store import ensure_partitions
 
 log = logging.getLogger("twin.people")
@@ -181,15 +182,7 @@ class PeopleTracker:
                 p.tag, site.tags[p.tag][1], p.ts_utc, p.x_m, p.y_m, sos
             )
             lon, lat = to_lonlat.transform(p.x_m, p.y_m)
-            latest[p.tag] = {
-                "ts": p.ts_utc.isoformat(),
-                "lon": round(lon, 8),
-                "lat": round(lat, 8),
-                "x_m": round(p.x_m, 2),
-                "y_m": round(p.y_m, 2),
-                "floor": p.floor,
-                "accuracy_m": p.accuracy_m,
-            }
+            latest[p.tag] = position(p.ts_utc, lon, lat, p.x_m, p.y_m, p.floor, p.accuracy_m)
         changed = raising.apply_people(session, site.site_id, code, person_events, self.rules)
         now = max(p.ts_utc for p, _ in positions)
         return [

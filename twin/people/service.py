@@ -37,6 +37,8 @@ WHERE t.site_id = :site AND t.code = :tag AND p.ts_utc >= :start AND p.ts_utc < 
 ORDER BY p.ts_utc LIMIT :limit
 """)
 MAX_TRACK_POINTS = 100_000
+# 8 decimals of a degree is about a millimetre.
+LONLAT_DECIMALS = 8
 
 
 def list_tags(session: Session, site: Site) -> list[Tag]:
@@ -71,24 +73,33 @@ def headcount(session: Session, site: Site, now: datetime) -> list[dict[str, Any
     ]
 
 
+def position(
+    ts: datetime,
+    lon: float,
+    lat: float,
+    x_m: float,
+    y_m: float,
+    floor: int | None,
+    accuracy_m: float | None,
+) -> dict[str, Any]:
+    """A tag's position as the stream, the API and a replay give it."""
+    return {
+        "ts": ts.isoformat(),
+        "lon": round(lon, LONLAT_DECIMALS),
+        "lat": round(lat, LONLAT_DECIMALS),
+        # In the site's metric CRS too: the 3D view places people in metres.
+        "x_m": round(x_m, 2),
+        "y_m": round(y_m, 2),
+        "floor": floor,
+        "accuracy_m": accuracy_m,
+    }
+
+
 def latest_positions(session: Session, site: Site, now: datetime) -> list[dict[str, Any]]:
     rows = session.execute(_LATEST, {"site": site.id, "since": now - PRESENCE_TIMEOUT})
     return [
-        {
-            "tag": code,
-            "person": name,
-            "kind": kind,
-            "company": company,
-            "ts": ts.isoformat(),
-            "lon": lon,
-            "lat": lat,
-            # In the site's metric CRS too: the 3D view places people in metres.
-            "x_m": round(x, 2),
-            "y_m": round(y, 2),
-            "floor": floor,
-            "accuracy_m": acc,
-        }
-        for code, name, kind, company, ts, lon, lat, x, y, floor, acc in rows
+        {"tag": code, "person": name, "kind": kind, "company": company, **position(*where)}
+        for code, name, kind, company, *where in rows
     ]
 
 
