@@ -20,6 +20,8 @@ PUBLIC = {
     ("GET", "/"),
     ("GET", "/3d"),
     ("GET", "/regulator"),
+    # The drills page itself holds no data: what it shows comes from the API by role.
+    ("GET", "/drills"),
 }
 
 
