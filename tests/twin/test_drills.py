@@ -208,3 +208,13 @@ def test_a_live_drill_is_played_measured_and_kept_out_of_real_alarms(
         {"d": run["drill_id"]},
     )
     assert closed == 0
+    # A replay sees the drill's incident close and its banner go.
+    logged = session.execute(
+        text(
+            "SELECT kind, payload FROM event_log WHERE drill_id = :d AND kind IN "
+            "('incident', 'drill')"
+        ),
+        {"d": run["drill_id"]},
+    ).all()
+    assert any(k == "incident" and p["incident"]["state"] == "closed" for k, p in logged)
+    assert any(k == "drill" and p["state"] == "stopped" for k, p in logged)

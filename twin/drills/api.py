@@ -17,7 +17,6 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Respons
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from twin.alarms.rules import load_rules
 from twin.db import session_scope
 from twin.deps import DrillsPlan, DrillsRead, DrillsRun, SessionDep, get_sessionmaker
 from twin.drills import live, report, service
@@ -28,7 +27,6 @@ from twin.errors import ValidationFailed
 from twin.incidents.report import report_pdf
 from twin.incidents.situation import LOCAL_TIME
 from twin.live.bus import announce
-from twin.live.plane import RULES
 from twin.routes.api import RouteCacheDep
 from twin.routes.service import RouteCache
 from twin.sites.service import get_site
@@ -186,9 +184,7 @@ def stop_live(
     the_site = get_site(session, site)
     run = service.get_run(session, the_site, run_id)
     service.check_stoppable(run)
-    events = live.finish(
-        session, the_site, run, user.username, "stopped", datetime.now(UTC), load_rules(RULES)
-    )
+    events = live.finish(session, the_site, run, user.username, "stopped", datetime.now(UTC))
     for _, event in events:
         announce(request, tasks, session, the_site, event, logged=True)
     return service.run_dict(session, run)

@@ -70,7 +70,6 @@ def finish(
     actor: str,
     state: str,
     now: datetime,
-    rules: AlarmRules | None = None,
 ) -> Events:
     """End a live drill: close its incident and alarms, score it, log the end. Returns
     the messages for the maps, all of them already in the event log."""
@@ -82,9 +81,9 @@ def finish(
         select(Incident).where(Incident.drill_id == run.drill_id, Incident.state == "open")
     ):
         incidents.close_incident(session, site, incident.id, actor, "演练结束 / drill ended")
-        events.append(
-            (site.code, {"type": "incident", "incident": incidents.as_dict(session, incident)})
-        )
+        closed = {"type": "incident", "incident": incidents.as_dict(session, incident)}
+        eventlog.record(session, site, closed, ts=now)
+        events.append((site.code, closed))
     for alarm in session.scalars(
         select(Alarm).where(Alarm.drill_id == run.drill_id, ~Alarm.closed)
     ):
@@ -143,7 +142,7 @@ class DrillRunner:
         scenario = Scenario.model_validate(row.body)
         t = (now - run.plant_start_utc).total_seconds()
         if t >= scenario.duration_s:
-            return finish(session, site, run, DRILL_ACTOR, "finished", now, self.rules)
+            return finish(session, site, run, DRILL_ACTOR, "finished", now)
         fired = set(session.scalars(_FIRED, {"site": site.id, "drill": run.drill_id}))
         events: Events = []
         for index, inject in enumerate(scenario.injects):
