@@ -25,7 +25,12 @@ VENDOR = {
     "three/addons": "three/examples/jsm",
     "uplot": "uplot/dist",
 }
-PAGES = {"/": "index.html", "/3d": "3d.html", "/regulator": "regulator.html"}
+PAGES = {
+    "/": "index.html",
+    "/3d": "3d.html",
+    "/regulator": "regulator.html",
+    "/drills": "drills.html",
+}
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,6 +58,12 @@ def scene() -> FileResponse:
 def regulator() -> FileResponse:
     """The regulators' read-only one map."""
     return _page(PAGES["/regulator"])
+
+
+@router.get("/drills")
+def drills() -> FileResponse:
+    """Drill scenarios, simulations, live drills and their reviews."""
+    return _page(PAGES["/drills"])
 
 
 def missing_libraries() -> list[str]:

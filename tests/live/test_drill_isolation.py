@@ -4,10 +4,13 @@ always; the regulator's stream sees the real alarm and nothing of the drill."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import yaml
@@ -43,14 +46,12 @@ def test_a_drill_alarm_reaches_the_map_but_never_a_notification_or_the_regulator
             f"{base}/api/v1/sites/demo/drills/scenarios", json=scenario, headers=planner
         )
         assert saved.status_code == 201, saved.text
+        ws_base = f"{base.replace('http://', 'ws://')}/api/v1/sites/demo"
         streams: dict[str, list[dict[str, Any]]] = {"commander": [], "regulator": []}
         stop = threading.Event()
         sockets, threads = [], []
         for role, seen in streams.items():
-            ws = connect(
-                f"{base.replace('http://', 'ws://')}/api/v1/sites/demo/stream"
-                f"?access_token={token(base, role)}"
-            )
+            ws = connect(f"{ws_base}/stream?access_token={token(base, role)}")
             sockets.append(ws)
             threads.append(threading.Thread(target=listen, args=(ws, seen, stop)))
             threads[-1].start()
@@ -74,6 +75,11 @@ def test_a_drill_alarm_reaches_the_map_but_never_a_notification_or_the_regulator
             )
             assert drill_alarm is not None, "the runner did not fire the drill's alarm"
             assert drill_alarm["sensor"] == DRILL_SENSOR
+            # A map opened mid-drill gets the drill's alarm in its snapshot.
+            with connect(f"{ws_base}/stream?access_token={token(base)}") as late:
+                snapshot = json.loads(late.recv(timeout=10))
+            assert drill_alarm["id"] in {a["id"] for a in snapshot["alarms"]}
+            assert [d["drill_id"] for d in snapshot["drills"]] == [drill]
             # A real detector goes into alarm during the drill.
             sensors = httpx.get(f"{base}/api/v1/sites/demo/sensors", headers=commander).json()
             # The last such detector: the other live tests use the first ones.
@@ -104,6 +110,38 @@ def test_a_drill_alarm_reaches_the_map_but_never_a_notification_or_the_regulator
                 lambda: any(
                     e["type"] == "drill" and e["state"] == "stopped" for e in streams["commander"]
                 )
+            )
+            # Replayed or summarised for the regulator, the period holds no drill either.
+            began = datetime.fromisoformat(started.json()["started_utc"])
+            period = {
+                "start": (began - timedelta(minutes=1)).isoformat(),
+                "end": datetime.now(UTC).isoformat(),
+            }
+            regulator = token(base, "regulator")
+            with connect(
+                f"{ws_base}/replay?{urlencode(period | {'access_token': regulator, 'speed': 60})}"
+            ) as ws:
+                replayed = []
+                while not replayed or replayed[-1].get("state") != "ended":
+                    replayed.append(json.loads(ws.recv(timeout=20)))
+            assert not [e for e in replayed if e["type"] != "snapshot" and from_a_drill(e)]
+            assert any(
+                e["type"] == "alarm" and e["alarm"]["sensor"] == real["code"] for e in replayed
+            )
+            marks = httpx.get(
+                f"{base}/api/v1/sites/demo/replay/timeline",
+                params=period,
+                headers={"Authorization": f"Bearer {regulator}"},
+            )
+            assert marks.status_code == 200 and marks.json()
+            assert not [m for m in marks.json() if m["drill_id"]]
+            assert (
+                httpx.get(
+                    f"{base}/api/v1/sites/demo/replay/timeline",
+                    params=period | {"drill": "sim-1"},
+                    headers={"Authorization": f"Bearer {regulator}"},
+                ).status_code
+                == 403
             )
         finally:
             stop.set()

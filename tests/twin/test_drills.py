@@ -136,6 +136,9 @@ def test_a_simulation_is_evaluated_logged_apart_and_replayable(
     assert {"positions", "alarm", "incident", "inject", "muster", "density", "drill"} <= set(seen)
     at_end = snapshot_at(session, site, start + timedelta(seconds=299), Scope(drill))
     assert len(at_end["positions"]) == 15
+    # By the end of the run's period (a replay's end is exclusive) it has wound up.
+    after = snapshot_at(session, site, start + timedelta(seconds=300), Scope(drill))
+    assert after["alarms"] == [] and after["incidents"] == [] and after["drills"] == []
     real = snapshot_at(session, site, start + timedelta(seconds=299), Scope())
     assert not [a for a in real["alarms"] if str(a["id"]).startswith(drill)]
     assert (

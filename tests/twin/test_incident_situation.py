@@ -219,7 +219,7 @@ def test_people_are_not_sent_downwind_when_another_assembly_point_is_reachable(
         closures=find_closures(network, zones),
     )
     assert isinstance(nearest, Route) and nearest.destination == "AP-02"
-    assert nearest.eta_s <= props["eta_s"]
+    assert nearest.eta_s <= props["eta_s"] + 0.01  # the answer's eta_s is rounded
 
 
 def test_the_leak_is_located_on_the_source_from_the_detectors(

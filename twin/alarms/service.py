@@ -3,6 +3,7 @@ audited. What the engine raises and clears lives in :mod:`twin.alarms.raising`."
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -160,14 +161,21 @@ STATES = ("raised", "acknowledged", "cleared", "closed")
 
 
 def list_alarms(
-    session: Session, site: Site, *, state: str | None = None, limit: int = 500
+    session: Session,
+    site: Site,
+    *,
+    state: str | None = None,
+    limit: int = 500,
+    drills: Collection[str] = (),
 ) -> list[tuple[Alarm, str | None]]:
-    """Alarms newest first with their sensor code. ``state=active`` means not closed and
-    either present or unacknowledged, and not shelved."""
+    """Alarms newest first with their sensor code: the real ones, and those of the
+    ``drills`` named (a running drill's, for the maps under its banner). ``state=active``
+    means not closed and either present or unacknowledged, and not shelved."""
+    real = Alarm.drill_id.is_(None)
     query = (
         select(Alarm, Sensor.code)
         .outerjoin(Sensor, Sensor.id == Alarm.sensor_id)
-        .where(Alarm.site_id == site.id, Alarm.drill_id.is_(None))
+        .where(Alarm.site_id == site.id, real | Alarm.drill_id.in_(drills) if drills else real)
         .order_by(Alarm.raised_utc.desc(), Alarm.id.desc())
         .limit(limit)
     )

@@ -308,6 +308,8 @@ def drill_event(run: DrillRun, scenario: DrillScenario, state: str) -> dict[str,
         "scenario": scenario.code,
         "version": scenario.version,
         "started_utc": run.started_utc.isoformat(),
+        # The drill's own clock: a simulation's runs on plant time, not on when it ran.
+        "plant_start_utc": run.plant_start_utc.isoformat(),
     }
 
 

@@ -47,9 +47,9 @@ THREAT_STEP_S = 15.0
 POSITIONS_EVERY_S = 5.0
 # A positions frame listing everybody this often (the others list who moved).
 KEYFRAME_S = 60.0
-# Links at least this crowded are drawn by density on the map (about one person per
-# 20 m of a 1 m walkway: emptier links would only add noise).
-MAP_DENSITY_P_M2 = 0.05
+# Links at least this crowded are drawn by density on the map: anybody on a walkway up
+# to 100 m² (a lone walker is part of the picture of who is still out).
+MAP_DENSITY_P_M2 = 0.01
 # Walkways within this of a drawn point: template people stand on or beside a walkway.
 # PostGIS may draw a few points short of the number asked on narrow shapes: twice as
 # many are drawn and the first ones kept.
@@ -162,8 +162,7 @@ def _log(
     ]
     events += _incident(site, run, scenario, hazard, first_alarm_s, to_lonlat)
     events += _movement(result, start, drill, to_lonlat)
-    end = start + timedelta(seconds=scenario.duration_s)
-    events.append((end, drill_event(run, row, "finished")))
+    events.append((_last_moment(run, scenario), drill_event(run, row, "finished")))
     eventlog.record_timeline(session.connection(), site.id, events, drill)
 
 
@@ -225,17 +224,18 @@ def _incident(
     first_alarm_s: float,
     to_lonlat: Any,
 ) -> list[tuple[datetime, dict[str, Any]]]:
-    """The drill's alarms and incident as the map sees them: the first alarm raised and
-    (as assumed) acknowledged, the incident opened with it, its zones every step, the
-    assumed first command, and its close at the end."""
+    """The drill's alarms and incident as the map sees them: each alarm raised and (as
+    assumed) acknowledged, the incident opened with the first, its zones every step, the
+    assumed first command, and everything closed at the drill's last moment."""
     start, drill = run.plant_start_utc, run.drill_id
+    last = _last_moment(run, scenario)
     out: list[tuple[datetime, dict[str, Any]]] = []
     for index, inject in enumerate(scenario.injects):
         if inject.kind != "alarm":
             continue
         raised = start + timedelta(seconds=inject.at_s)
         acked = raised + timedelta(seconds=scenario.assumed_response.alarm_to_ack_s)
-        for state, ts in (("raised", raised), ("acknowledged", acked)):
+        for state, ts in (("raised", raised), ("acknowledged", acked), ("closed", last)):
             alarm = {
                 "id": f"{drill}-a{index}",
                 "kind": "high_2",
@@ -243,15 +243,14 @@ def _incident(
                 "sensor": inject.target,
                 "message": "演练 DRILL · 二级报警 / high-high",
                 "raised_utc": raised.isoformat(),
-                "active": True,
-                "acked": state == "acknowledged",
-                "acked_by": "assumed" if state == "acknowledged" else None,
+                "active": state != "closed",
+                "acked": state != "raised",
+                "acked_by": None if state == "raised" else "assumed",
                 "drill_id": drill,
             }
             out.append((ts, {"type": "alarm", "transition": state, "alarm": alarm}))
-    opened = start + timedelta(seconds=first_alarm_s)
     incident_id = f"{drill}-incident"
-    command = opened + timedelta(seconds=scenario.assumed_response.first_command_s)
+    command = start + timedelta(seconds=first_alarm_s + scenario.assumed_response.first_command_s)
     out.append(
         (
             command,
@@ -265,26 +264,26 @@ def _incident(
             },
         )
     )
-    t = first_alarm_s
-    while t <= scenario.duration_s:
-        zones = [z for z in hazard.zones(t) if not z.geometry.is_empty]
-        state = "open" if t + THREAT_STEP_S <= scenario.duration_s else "closed"
-        features = []
-        for z in zones:
-            geometry = mapping(_transformed(z.geometry, to_lonlat))
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": geometry,
-                    "properties": {
-                        "level": z.level,
-                        "label": z.label,
-                        "threshold": z.threshold,
-                        "unit": z.unit,
-                    },
-                }
-            )
-        lon, lat = to_lonlat.transform(*hazard.source_xy)
+    lon, lat = to_lonlat.transform(*hazard.source_xy)
+    steps = [
+        (start + timedelta(seconds=float(t)), "open", float(t))
+        for t in np.arange(first_alarm_s, scenario.duration_s, THREAT_STEP_S)
+    ]
+    for ts, state, t in [*steps, (last, "closed", scenario.duration_s)]:
+        features = [
+            {
+                "type": "Feature",
+                "geometry": mapping(_transformed(z.geometry, to_lonlat)),
+                "properties": {
+                    "level": z.level,
+                    "label": z.label,
+                    "threshold": z.threshold,
+                    "unit": z.unit,
+                },
+            }
+            for z in hazard.zones(t)
+            if not z.geometry.is_empty
+        ]
         incident = {
             "id": incident_id,
             "kind": scenario.release.kind,
@@ -304,9 +303,15 @@ def _incident(
             "plan": None,
             "responsible": None,
         }
-        out.append((start + timedelta(seconds=t), {"type": "incident", "incident": incident}))
-        t += THREAT_STEP_S
+        out.append((ts, {"type": "incident", "incident": incident}))
     return out
+
+
+def _last_moment(run: DrillRun, scenario: Scenario) -> datetime:
+    """The drill's last moment on its clock: what ends it (the banner, the incident, the
+    alarms) is logged here, just inside the period a replay of the run covers (a
+    replay's end is exclusive)."""
+    return run.plant_start_utc + timedelta(seconds=scenario.duration_s, milliseconds=-1)
 
 
 def _transformed(geometry: Any, to_lonlat: Any) -> Any:

@@ -17,8 +17,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
+from twin.auth.permissions import allowed
 from twin.deps import PlantRead, SessionDep
-from twin.errors import ValidationFailed
+from twin.errors import Forbidden, ValidationFailed
 from twin.events import timeline
 from twin.events.player import Player, Replay, Send, checked_speed
 from twin.events.replay import Scope
@@ -57,13 +58,18 @@ def _period(start: str | None, end: str | None, scope: Scope) -> tuple[datetime,
 def key_events(
     site: str,
     session: SessionDep,
-    _: PlantRead,
+    user: PlantRead,
     start: datetime,
     end: datetime,
     drill: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[dict[str, Any]]:
-    """Alarms raised and acknowledged, incident steps and drill events in [start, end)."""
-    return timeline.key_events(session, get_site(session, site), start, end, _scope(drill))
+    """Alarms raised and acknowledged, incident steps and drill events in [start, end)
+    (without the drill events for whoever may not see drills)."""
+    sees_drills = allowed(user.role, "drills:read")
+    if drill and not sees_drills:
+        raise Forbidden(f"role {user.role!r} may not drills:read")
+    marks = timeline.key_events(session, get_site(session, site), start, end, _scope(drill))
+    return marks if sees_drills else [m for m in marks if not m["drill_id"]]
 
 
 @router.websocket("/sites/{site}/replay")
@@ -79,11 +85,13 @@ async def replay(websocket: WebSocket, site: str) -> None:
     except ValidationFailed as exc:
         await websocket.close(code=POLICY, reason=exc.message[:120])
         return
-    player = Player(
-        websocket.app.state.sessionmaker,
-        Replay(site, start, end, scope, speed),
-        websocket.send_json,
-    )
+    send: Send = websocket.send_json
+    if not allowed(principal.role, "drills:read"):
+        if scope.simulation is not None:
+            await websocket.close(code=POLICY, reason="not allowed to see drills")
+            return
+        send = _real_only(websocket)
+    player = Player(websocket.app.state.sessionmaker, Replay(site, start, end, scope, speed), send)
     tasks = {
         asyncio.create_task(player.run(), name="replay-player"),
         asyncio.create_task(_commands(websocket, player), name="replay-commands"),

@@ -38,7 +38,9 @@ POLICY, TRY_AGAIN = 1008, 1013
 def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
     with session_scope(factory) as session:
         site = get_site(session, site_code)
-        active = alarms.list_alarms(session, site, state="active")
+        drills = drill_service.running_live(session, site)
+        running = [d["drill_id"] for d in drills]
+        active = alarms.list_alarms(session, site, state="active", drills=running)
         now = datetime.now(UTC)
         return {
             "type": "snapshot",
@@ -52,8 +54,8 @@ def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
                 incidents.as_dict(session, i)
                 for i in incidents.list_incidents(session, site, "open")
             ],
-            # A live drill running now: every map shows its banner.
-            "drills": drill_service.running_live(session, site),
+            # A live drill running now: every map shows its banner (and its alarms).
+            "drills": drills,
         }
 
 

@@ -67,6 +67,12 @@ export function t(key) {
   return TEXT[lang][key] ?? key;
 }
 
+// A feature's own vocabulary (drills, replay) lives in its module and is added here, so
+// this file stays the page's common words.
+export function addText(more) {
+  for (const [language, words] of Object.entries(more)) Object.assign(TEXT[language], words);
+}
+
 export function setLang(value) {
   lang = TEXT[value] ? value : "zh-CN";
   localStorage.setItem("lang", lang);

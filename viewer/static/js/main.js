@@ -1,11 +1,15 @@
 // The command map page: login, then the site's map with its live stream, alarm panel,
-// headcount, wind, trend chart and a time slider to look back over the last day.
+// headcount, wind, trend chart, a time slider to look back over the last day, the replay
+// of a past period or a simulated drill (replay.js) and the DRILL banner (drill.js).
 import { applyText, dateTimeOf, lang, pick, setLang, t } from "./i18n.js";
 import { api, logout, onLogout, loginForm, user, whoAmI } from "./session.js";
 import { LiveStream, STALE_AFTER_MS } from "./stream.js";
 import { sensorState as stateOf } from "./states.js";
-import { GROUPS, PlantMap, STATE_COLOURS, GRADE_COLOURS, HAZARD_COLOURS } from "./map2d.js";
-import { renderAlarms, renderHeadcount, renderIncidents, renderWind, Trend } from "./panels.js";
+import { PlantMap } from "./map2d.js";
+import { buildLayerSwitcher, describe } from "./layers.js";
+import { renderAlarms, renderHeadcount, renderIncidents, renderWind, rotatePanels, Trend } from "./panels.js";
+import { DrillBanner } from "./drill.js";
+import { ReplayControls, replayAsked } from "./replay.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -21,6 +25,7 @@ const view = {
   positions: new Map(), // tag → {person, kind}
   incidents: new Map(), // id → the incident in full (zones, people, plan, resources)
   lookingBackAt: null, // Date while the slider is off "live"
+  replay: null, // the replay's newest clock message while one plays instead of the stream
   status: "offline",
 };
 window.twinView = view; // for the end-to-end tests and the browser console
@@ -34,33 +39,26 @@ function paintSensors(codes) {
   for (const code of codes) if (view.sensors.has(code)) view.map.setSensorState(code, sensorState(code));
 }
 
-function describe(layer, props, state) {
-  if (layer === "sensors") {
-    const s = view.sensors.get(props.code) || props;
-    const rows = [[t("value"), s.latest ? `${s.latest.value ?? "—"} ${s.unit}` : "—"],
-      [t("quality"), t(`s_${state.state || "nodata"}`)]];
-    if (s.latest) rows.push([t("time"), dateTimeOf(s.latest.ts)]);
-    if (s.alarm_high_1 !== null && s.alarm_high_1 !== undefined) rows.push([t("setpoint_1"), `${s.alarm_high_1} ${s.unit}`]);
-    if (s.alarm_high_2 !== null && s.alarm_high_2 !== undefined) rows.push([t("setpoint_2"), `${s.alarm_high_2} ${s.unit}`]);
-    return rows;
-  }
-  if (layer === "installations" && state.grade) return [[t("grade"), t(`g${state.grade}`)], ["code", props.code]];
-  if (layer === "people") return [["tag", props.tag], ["", t(props.kind)], [t("time"), dateTimeOf(props.ts)]];
-  if (layer === "risk_zones") return [["", t(props.grade)], ["code", props.code]];
-  return [["code", props.code], ...(props.kind ? [["", props.kind]] : [])];
-}
-
-// Same matrix as twin/auth/permissions.py ("incidents:command"); the server decides.
+// Same matrix as twin/auth/permissions.py ("incidents:command", "drills:run"); the
+// server decides.
 const COMMAND_ROLES = new Set(["admin", "commander", "safety_engineer"]);
+const DRILL_RUN_ROLES = new Set(["admin", "drill_planner", "commander"]);
+
+// Looking back or replaying: the map shows the past, where nothing can be acknowledged,
+// declared or stopped.
+const inThePast = () => view.lookingBackAt !== null || view.replay !== null;
 
 const refreshing = new Map();
 // The full incident (zones, people in them, plan, resources) is fetched on every change,
 // at most every 2 s per incident: the live loop recomputes every few seconds.
+// Never in a replay: REST answers with the present, the replay's payloads are the past.
 function refreshIncident(id) {
-  if (refreshing.has(id)) return;
+  if (refreshing.has(id) || view.replay) return;
   refreshing.set(id, setTimeout(async () => {
     refreshing.delete(id);
+    if (view.replay) return;
     const full = await api(`/api/v1/sites/${view.site}/incidents/${id}`);
+    if (view.replay) return; // a replay began meanwhile
     if (full.state === "open") view.incidents.set(id, full);
     else view.incidents.delete(id);
     paintIncidents();
@@ -70,12 +68,12 @@ function refreshIncident(id) {
 
 function paintIncidents() {
   const open = [...view.incidents.values()];
-  view.map.setThreats(open.flatMap((i) => i.zones.features.map((f) => ({ ...f, properties: { ...f.properties, incident: i.id } }))));
+  view.map.setThreats(open.flatMap((i) => (i.zones?.features || []).map((f) => ({ ...f, properties: { ...f.properties, incident: i.id } }))));
   view.map.setRoutes(open.flatMap((i) => i.situation?.routes?.features || []));
   view.map.setLeaks(open.filter((i) => i.situation?.source).map((i) => ({
     type: "Feature", geometry: { type: "Point", coordinates: i.situation.source.lonlat },
     properties: { incident: i.id, located: i.situation.source.located } })));
-  const inside = new Map(open.flatMap((i) => i.people.map((p) => [p.tag, p.level])));
+  const inside = new Map(open.flatMap((i) => (i.people || []).map((p) => [p.tag, p.level])));
   for (const tag of view.map.people.keys()) view.map.markPersonInThreat(tag, inside.get(tag));
 }
 
@@ -100,11 +98,12 @@ async function command(id, text) {
 }
 
 function renderPanels() {
-  renderIncidents(view.incidents, { command, canCommand: () => COMMAND_ROLES.has(user()?.role) });
+  renderIncidents(view.incidents, { command, canCommand: () => !inThePast() && COMMAND_ROLES.has(user()?.role) });
   renderAlarms(view.alarms, view.sensors, {
-    acknowledge, locate, lookingBack: () => view.lookingBackAt !== null,
+    acknowledge, locate, lookingBack: inThePast,
     declare,
-    canDeclare: (a) => view.lookingBackAt === null && COMMAND_ROLES.has(user()?.role)
+    // A drill alarm never opens a real incident (the drill opens its own).
+    canDeclare: (a) => !inThePast() && !a.drill_id && COMMAND_ROLES.has(user()?.role)
       && a.sensor && view.sensors.get(a.sensor)?.kind === "gas" && ["high_1", "high_2"].includes(a.kind)
       && ![...view.incidents.values()].some((i) => i.alarm_id === a.id),
     zoneName: (code) => (code ? pick(view.zones.get(code)?.name, view.zones.get(code)?.name_en) || code : ""),
@@ -124,23 +123,47 @@ function schedulePanels() {
 
 function keepAlarm(alarm) {
   // A cleared alarm stays listed until someone acknowledges it; a closed one leaves.
-  if (alarm.closed || (!alarm.active && alarm.acked) || alarm.drill_id) view.alarms.delete(alarm.id);
+  if (alarm.closed || (!alarm.active && alarm.acked)) view.alarms.delete(alarm.id);
   else view.alarms.set(alarm.id, { ...view.alarms.get(alarm.id), ...alarm, sensor: alarm.sensor ?? view.alarms.get(alarm.id)?.sensor ?? null });
+}
+
+// An incident as its message gives it: whole when it has zones; in a replay, a partial
+// one adds to what was drawn (a replay never asks REST). Closed ones leave the map.
+function placeIncident(i) {
+  if (i.state === "open") view.incidents.set(i.id, i.zones ? i : { ...view.incidents.get(i.id), ...i });
+  else view.incidents.delete(i.id);
+  paintIncidents();
+}
+
+// A drill that ended takes its alarms and incident off the map (a simulation's log never
+// closes them itself).
+function dropDrill(drillId) {
+  for (const [id, a] of view.alarms) if (a.drill_id === drillId) view.alarms.delete(id);
+  for (const [id, i] of view.incidents) if (i.drill_id === drillId) view.incidents.delete(id);
+  paintIncidents();
+  paintSensors(view.sensors.keys());
 }
 
 function onEvent(e) {
   if (view.lookingBackAt !== null && e.type !== "snapshot") return;
   if (e.type === "snapshot") {
+    // A drill's alarms and incident are shown while the drill runs, under its banner.
+    const running = new Set((e.drills || []).map((d) => d.drill_id));
+    const shown = (x) => !x.drill_id || running.has(x.drill_id);
+    view.drill.reset(e.drills || []);
+    view.map.setDensity({});
     view.sensors = new Map(e.sensors.map((s) => [s.code, s]));
     view.alarms.clear();
-    e.alarms.forEach(keepAlarm);
+    e.alarms.filter(shown).forEach(keepAlarm);
     view.zones = new Map(e.headcount.map((z) => [z.zone, z]));
     view.map.clearPeople();
     view.positions = new Map(e.positions.map((p) => [p.tag, p]));
     e.positions.forEach((p) => view.map.setPerson(p.tag, p));
     view.incidents.clear();
     paintIncidents();
-    (e.incidents || []).forEach((i) => refreshIncident(i.id));
+    const incidents = (e.incidents || []).filter(shown);
+    if (view.replay) incidents.forEach(placeIncident);
+    else incidents.forEach((i) => refreshIncident(i.id));
     if (view.lookingBackAt !== null) return;
     paintSensors(view.sensors.keys());
   } else if (e.type === "readings") {
@@ -156,11 +179,8 @@ function onEvent(e) {
   } else if (e.type === "incident") {
     // The loop's recomputations come whole (zones, people, routes); a person's step only
     // says that something changed.
-    if (e.incident.zones) {
-      if (e.incident.state === "open") view.incidents.set(e.incident.id, e.incident);
-      else view.incidents.delete(e.incident.id);
-      paintIncidents();
-    } else refreshIncident(e.incident.id);
+    if (e.incident.zones || view.replay) placeIncident(e.incident);
+    else refreshIncident(e.incident.id);
   } else if (e.type === "headcount") {
     for (const [zone, people] of Object.entries(e.zones)) {
       const z = view.zones.get(zone) || { zone, name: zone, restricted: false, max_people: null, tags: [] };
@@ -171,6 +191,10 @@ function onEvent(e) {
       const known = view.positions.get(tag) || {};
       view.map.setPerson(tag, { ...known, ...p });
     }
+  } else if (e.type === "density") view.map.setDensity(e.edges);
+  else if (["drill", "inject", "muster"].includes(e.type)) {
+    const ended = view.drill.onEvent(e);
+    if (ended) dropDrill(ended);
   }
   schedulePanels();
 }
@@ -191,7 +215,8 @@ async function locate(id) {
   if (alarm.sensor) {
     const f = await api(`/api/v1/sites/${view.site}/layers/sensors/${encodeURIComponent(alarm.sensor)}`);
     view.map.flyTo(f.geometry.coordinates);
-    view.trend.open(view.site, view.sensors.get(alarm.sensor));
+    // The trend is the last hour up to now: not what a replay is showing.
+    if (!view.replay) view.trend.open(view.site, view.sensors.get(alarm.sensor));
   } else if (alarm.tag && view.map.people.has(alarm.tag)) {
     view.map.flyTo(view.map.people.get(alarm.tag).geometry.coordinates);
   }
@@ -204,6 +229,12 @@ function setStatus(state) {
 
 function updateStatus() {
   const el = $("status");
+  if (view.replay) {
+    el.dataset.state = "replay";
+    $("status-text").textContent = `${t("replay_mark")} · ×${view.replay.speed} · ${t(`replay_${view.replay.state}`)}`;
+    $("clock").textContent = new Date(view.replay.t).toLocaleString(lang, { hour12: false });
+    return;
+  }
   let state = view.status;
   const age = view.stream ? view.stream.ageMs() : Infinity;
   if (view.lookingBackAt) state = "past";
@@ -212,25 +243,7 @@ function updateStatus() {
   const ageText = Number.isFinite(age) && !view.lookingBackAt ? ` · ${t("data_age")} ${Math.round(age / 1000)} ${t("seconds")}` : "";
   $("status-text").textContent = t(`status_${state}`) + ageText;
   $("clock").textContent = (view.lookingBackAt || new Date()).toLocaleString(lang, { hour12: false });
-}
-
-function buildLayerSwitcher() {
-  // Detail layers start hidden; a choice survives a language switch.
-  view.visible ??= new Map(GROUPS.map(([g]) => [g, !["equipment", "base_stations", "cameras"].includes(g)]));
-  $("layer-list").innerHTML = `<strong>${t("layers")}</strong>` + GROUPS.map(([g]) =>
-    `<label><input type="checkbox" data-group="${g}" ${view.visible.get(g) ? "checked" : ""}>${t(g)}</label>`).join("");
-  $("layer-list").querySelectorAll("input").forEach((box) => {
-    view.map.setVisible(box.dataset.group, box.checked);
-    box.addEventListener("change", () => {
-      view.visible.set(box.dataset.group, box.checked);
-      view.map.setVisible(box.dataset.group, box.checked);
-    });
-  });
-  const sw = (colour, round) => `<span class="sw${round ? " round" : ""}" style="background:${colour}"></span>`;
-  $("legend").innerHTML = `<strong>${t("legend")}</strong>`
-    + Object.entries(GRADE_COLOURS).map(([g, c]) => `<div>${sw(c)}${t(g)}</div>`).join("")
-    + Object.entries(HAZARD_COLOURS).map(([g, c]) => `<div>${sw(c)}${t("hazard_sources")} ${t(`g${g}`)}</div>`).join("")
-    + ["ok", "high_1", "high_2", "fault", "stale", "nodata"].map((s) => `<div>${sw(STATE_COLOURS[s], true)}${t(`s_${s}`)}</div>`).join("");
+  view.drill.tick();
 }
 
 async function lookBack(seconds) {
@@ -249,7 +262,9 @@ async function lookBack(seconds) {
   if (view.lookingBackAt !== at) return;
   for (const s of view.sensors.values()) s.latest = past.sensors[s.code] || null;
   view.alarms.clear();
-  past.alarms.forEach(keepAlarm);
+  // An instant carries no drill banner, so no drill alarm either (replay shows drills).
+  past.alarms.filter((a) => !a.drill_id).forEach(keepAlarm);
+  view.drill.reset();
   view.map.clearPeople();
   for (const [tag, p] of Object.entries(past.positions)) view.map.setPerson(tag, { ...(view.positions.get(tag) || {}), ...p });
   paintSensors(view.sensors.keys());
@@ -261,16 +276,17 @@ function startStream() {
   view.stream = new LiveStream(view.site, { event: onEvent, state: setStatus });
 }
 
-async function openSite(code) {
+async function openSite(code, replayed = null) {
   view.stream?.close();
+  replay.stop(false);
   view.trend.close();
   view.site = code;
   const meta = await api(`/api/v1/sites/${code}/map`);
   view.map?.remove();
   $("map").innerHTML = "";
   view.map = new PlantMap($("map"), meta, {
-    sensorClicked: (c) => view.sensors.has(c) && view.trend.open(view.site, view.sensors.get(c)),
-    describe,
+    sensorClicked: (c) => view.sensors.has(c) && !view.replay && view.trend.open(view.site, view.sensors.get(c)),
+    describe: (layer, props, state) => describe(view, layer, props, state),
   });
   // Hazard grades and the stream's snapshot are asked for while the map fetches its tiles
   // and are laid on as soon as its style is in: MapLibre keeps feature state for tiles
@@ -283,53 +299,95 @@ async function openSite(code) {
   hazards.catch(() => {}); // awaited below; no "unhandled rejection" meanwhile
   await map.styled;
   if (view.map !== map) return; // another site was opened meanwhile
-  buildLayerSwitcher();
+  buildLayerSwitcher(view);
   for (const h of await hazards) {
     const grade = h.live?.grade ?? h.registered?.grade;
     if (grade) map.setHazardGrade(h.code, grade);
   }
-  if (view.map === map) startStream();
+  if (view.map !== map) return;
+  if (replayed) replay.start(replayed);
+  else startStream();
 }
 
 async function start() {
   $("login").classList.add("hidden");
-  ["app", "site", "logout", "status", "to-3d"].forEach((id) => $(id).classList.remove("hidden"));
+  ["app", "site", "logout", "status", "to-3d", "to-drills"].forEach((id) => $(id).classList.remove("hidden"));
+  $("to-drills").classList.toggle("hidden", user()?.role === "regulator"); // no drills:read
   const sites = await api("/api/v1/sites");
   $("site").innerHTML = sites.map((s) => `<option value="${s.code}">${pick(s.name, s.name_en)}</option>`).join("");
   const wanted = params.get("site");
   const first = sites.find((s) => s.code === wanted) || sites[0];
   if (first) {
     $("site").value = first.code;
-    await openSite(first.code);
+    await openSite(first.code, replayAsked(params));
   }
   const rotate = Number(params.get("rotate"));
   if (rotate > 0) rotatePanels(rotate);
 }
 
-// Wall mode with ?rotate=N: the side panels take turns filling the column every N seconds.
-function rotatePanels(seconds) {
-  const panels = ["alarms-panel", "headcount-panel"];
-  let i = 0;
-  setInterval(() => {
-    i = (i + 1) % panels.length;
-    panels.forEach((id, k) => { $(id).style.flex = k === i ? "1 1 80%" : "0 1 20%"; });
-  }, seconds * 1000);
-}
-
 function showLogin() {
   view.stream?.close();
+  replay.stop(false);
   $("login").classList.remove("hidden");
-  ["app", "site", "logout", "status", "to-3d"].forEach((id) => $(id).classList.add("hidden"));
+  ["app", "site", "logout", "status", "to-3d", "to-drills"].forEach((id) => $(id).classList.add("hidden"));
 }
+
+view.drill = new DrillBanner($("drill-banner"), {
+  now: () => (view.replay ? new Date(view.replay.t) : new Date()),
+  // A simulation runs on its own clock: its drill message gives the wall-clock start.
+  origin: (d) => (d.mode === "simulation" ? replay.period?.origin ?? null : null),
+  canStop: (d) => d.mode === "live" && !inThePast() && DRILL_RUN_ROLES.has(user()?.role),
+  stop: async (d) => {
+    if (!confirm(`${t("confirm_stop")} ${d.name}`)) return;
+    try {
+      await api(`/api/v1/sites/${view.site}/drills/runs/${d.run}/stop`, { method: "POST", json: {} });
+    } catch (err) {
+      alert(`${t("command_failed")}: ${err.message}`);
+    }
+  },
+});
+
+const replay = new ReplayControls({
+  site: () => view.site,
+  enter: () => {
+    view.stream?.close();
+    view.stream = null;
+    view.lookingBackAt = null;
+    $("slider").value = 0;
+    $("slider-label").textContent = t("live");
+    view.trend.close();
+    view.replay = { state: "connecting", t: new Date().toISOString(), speed: 1 };
+    document.body.classList.add("replaying");
+    updateStatus();
+  },
+  event: onEvent,
+  clock: (c) => {
+    view.replay = c;
+    updateStatus();
+  },
+  leave: (resume) => {
+    view.replay = null;
+    document.body.classList.remove("replaying");
+    // Live again: a reload (or the next login) must not replay the address's period.
+    if (params.has("replay")) {
+      ["replay", "start", "end", "speed"].forEach((key) => params.delete(key));
+      history.replaceState(null, "", `${location.pathname}${params.toString() ? `?${params}` : ""}`);
+    }
+    if (resume) startStream();
+    updateStatus();
+  },
+});
 
 loginForm(start);
 $("lang").addEventListener("change", (e) => {
   setLang(e.target.value);
   if (view.map) {
-    buildLayerSwitcher();
+    buildLayerSwitcher(view);
     view.map.relabel();
   }
   renderPanels();
+  view.drill.render();
+  if (replay.active) replay.render();
   updateStatus();
 });
 $("logout").addEventListener("click", logout);

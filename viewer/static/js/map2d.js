@@ -27,7 +27,7 @@ const ZONE_KIND_COLOURS = ["match", ["get", "kind"],
 export const GROUPS = [
   ["zones", ["zones", "zones-outline"]],
   ["risk_zones", ["risk_zones", "risk_zones-outline"]],
-  ["route_edges", ["route_edges"]],
+  ["route_edges", ["route_edges", "route_edges-crowd"]],
   ["installations", ["installations", "installations-outline"]],
   ["equipment", ["equipment"]],
   ["cameras", ["cameras"]],
@@ -61,6 +61,14 @@ function layers(k) {
     plant("route_edges", "line", { paint: {
       "line-color": ["match", ["get", "kind"], "road", "#7f93a8", "#566b80"],
       "line-width": ["match", ["get", "kind"], "road", 3 * k, 1.2 * k] } }),
+    // A simulated drill's crowd on each link (persons/m²), drawn over the network: SFPE
+    // walking slows from about 0.54 and stops near 3.8.
+    plant("route_edges-crowd", "line", { paint: {
+      "line-color": ["interpolate", ["linear"], ["coalesce", ["feature-state", "density"], 0],
+        0, "#ffee58", 1, "#ff9800", 2, "#e53935", 3.5, "#6a1b9a"],
+      "line-width": ["interpolate", ["linear"], ["coalesce", ["feature-state", "density"], 0],
+        0, 0, 0.05, 2 * k, 3.5, 7 * k],
+      "line-opacity": ["case", [">", ["coalesce", ["feature-state", "density"], 0], 0], 0.9, 0] } }),
     plant("installations", "fill", { paint: {
       "fill-color": ["match", ["coalesce", ["feature-state", "grade"], 0],
         ...Object.entries(HAZARD_COLOURS).flatMap(([g, c]) => [Number(g), c]), "#8d6e63"],
@@ -114,7 +122,7 @@ export class PlantMap {
     const sources = {
       plant: {
         type: "vector", tiles: [location.origin + meta.tiles], maxzoom: 20, bounds: meta.bounds,
-        promoteId: { sensors: "code", installations: "code" },
+        promoteId: { sensors: "code", installations: "code", route_edges: "code" },
       },
       people: { type: "geojson", data: { type: "FeatureCollection", features: [] }, promoteId: "tag" },
       threats: { type: "geojson", data: { type: "FeatureCollection", features: [] } },
@@ -215,6 +223,17 @@ export class PlantMap {
 
   setRoutes(features) {
     this.map.getSource("routes")?.setData({ type: "FeatureCollection", features });
+  }
+
+  // ``edges``: route edge code → persons/m²; links not named are empty again.
+  setDensity(edges) {
+    for (const code of this.crowded || []) {
+      if (!(code in edges)) this.map.setFeatureState({ source: "plant", sourceLayer: "route_edges", id: code }, { density: 0 });
+    }
+    for (const [code, density] of Object.entries(edges)) {
+      this.map.setFeatureState({ source: "plant", sourceLayer: "route_edges", id: code }, { density });
+    }
+    this.crowded = Object.keys(edges);
   }
 
   setLeaks(features) {

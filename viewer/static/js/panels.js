@@ -4,6 +4,7 @@ import uPlot from "/vendor/uplot/uPlot.esm.js";
 import { api, canAcknowledge } from "./session.js";
 import { message, pick, t, timeOf } from "./i18n.js";
 import { escape } from "./map2d.js";
+import { drillBadge, unmarked } from "./drill.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,8 +24,9 @@ export function renderAlarms(alarms, sensors, handlers) {
       : [a.tag, handlers.zoneName(a.zone)].filter(Boolean).join(" · ");
     const value = a.value === null || a.value === undefined ? "" : ` · ${a.value}${sensor?.unit ? " " + sensor.unit : ""}`;
     const state = [a.acked ? t("acked") : t("unacked"), a.active ? "" : t("cleared")].filter(Boolean).join(" · ");
-    return `<li data-alarm-id="${a.id}" data-kind="${escape(a.kind)}" class="${a.acked ? "" : "unacked"} ${a.active ? "" : "cleared"}">`
-      + `<span class="bar"></span><span class="what">${escape(message(a.message))} · ${escape(where)}</span>`
+    // A drill's alarm is listed like a real one, under a DRILL badge.
+    return `<li data-alarm-id="${escape(a.id)}" data-kind="${escape(a.kind)}" class="${a.acked ? "" : "unacked"} ${a.active ? "" : "cleared"}${a.drill_id ? " drill" : ""}">`
+      + `<span class="bar"></span><span class="what">${drillBadge(a)}${escape(message(unmarked(a.message)))} · ${escape(where)}</span>`
       + `<span class="act">${ack && !a.acked ? `<button data-ack="${a.id}">${escape(t("ack"))}</button>` : ""}`
       // A gas detector's alarm can become an incident in one click (commanders only).
       + `${handlers.canDeclare(a) ? `<button class="quiet" data-declare="${a.id}">${escape(t("declare_incident"))}</button>` : ""}</span>`
@@ -32,7 +34,8 @@ export function renderAlarms(alarms, sensors, handlers) {
   }).join("");
   $("alarms").querySelectorAll("li[data-alarm-id]").forEach((li) => {
     li.addEventListener("click", (e) => {
-      const id = Number(li.dataset.alarmId);
+      // Real alarms have numbers; a simulated drill's replayed alarms have names.
+      const id = alarms.has(li.dataset.alarmId) ? li.dataset.alarmId : Number(li.dataset.alarmId);
       if (e.target.dataset.ack) handlers.acknowledge(id);
       else if (e.target.dataset.declare) handlers.declare(id);
       else handlers.locate(id);
@@ -43,10 +46,11 @@ export function renderAlarms(alarms, sensors, handlers) {
 export function renderIncidents(incidents, handlers) {
   const list = [...incidents.values()];
   $("incident-panel").classList.toggle("hidden", !list.length);
+  $("incident-panel").classList.toggle("drill-only", list.length > 0 && list.every((i) => i.drill_id));
   $("incident-count").textContent = list.length ? String(list.length) : "";
   $("incidents").innerHTML = list.map((i) => {
     const s = i.situation || {};
-    const rate = i.release_kg_s === null ? "—"
+    const rate = i.release_kg_s === null || i.release_kg_s === undefined ? "—"
       : `${i.release_kg_s.toPrecision(3)} kg/s (${t(i.release_estimated ? "estimated" : "declared")}`
         + (s.fit ? ` · ${t("fit")} R² ${s.fit.r2.toFixed(2)}, ${s.fit.detectors}` : "") + ")";
     const wind = s.wind ? ` · ${t("wind_from")} ${Math.round(s.wind.from_deg)}° ${s.wind.speed_m_s.toFixed(1)} m/s` : "";
@@ -62,8 +66,8 @@ export function renderIncidents(incidents, handlers) {
         + `${escape(t("east"))} ${src.east_m} m, ${escape(t("north"))} ${src.north_m} m</div>` : "";
     const routes = routeSummary(s);
     const cmd = handlers.canCommand() ? `<form data-command="${i.id}"><input required maxlength="2000" aria-label="${escape(t("command"))}"><button>${escape(t("command"))}</button></form>` : "";
-    return `<div class="incident" data-incident-id="${i.id}">`
-      + `<div class="what">${escape(i.title)} · ${escape(pick(s.chemical_name, s.chemical_name_en) || i.chemical || "")}</div>`
+    return `<div class="incident${i.drill_id ? " drill" : ""}" data-incident-id="${escape(i.id)}">`
+      + `<div class="what">${drillBadge(i)}${escape(unmarked(i.title))} · ${escape(pick(s.chemical_name, s.chemical_name_en) || i.chemical || "")}</div>`
       + `<div class="meta">${escape(t("release"))} ${escape(rate)}${escape(wind)} · ${escape(t("in_zones"))} <b data-people>${(i.people || []).length}</b></div>`
       + leak + (routes ? `<div class="meta" data-routes>${escape(t("routes"))}: ${escape(routes)}</div>` : "")
       + `<div class="plan">${escape(t("plan"))}: ${escape(plan)}<ol>${actions}</ol></div>`
@@ -108,6 +112,16 @@ export function renderHeadcount(zones) {
       + `<td>${escape(pick(z.name, z.name_en) || z.zone)}</td>`
       + `<td class="n">${z.people}${z.max_people ? ` / ${z.max_people}` : ""}</td></tr>`;
   }).join("");
+}
+
+// Wall mode with ?rotate=N: the side panels take turns filling the column every N seconds.
+export function rotatePanels(seconds) {
+  const panels = ["alarms-panel", "headcount-panel"];
+  let i = 0;
+  setInterval(() => {
+    i = (i + 1) % panels.length;
+    panels.forEach((id, k) => { $(id).style.flex = k === i ? "1 1 80%" : "0 1 20%"; });
+  }, seconds * 1000);
 }
 
 export function renderWind(speed, directionDeg) {

@@ -30,7 +30,13 @@ export async function api(path, options = {}) {
     throw new Error("unauthorised");
   }
   const body = r.headers.get("content-type")?.includes("json") ? await r.json() : await r.blob();
-  if (!r.ok) throw new Error(body.message || `${r.status}`);
+  if (!r.ok) {
+    // The status and the server's reasons go along: a form shows each next to its field.
+    const err = new Error(body.message || `${r.status}`);
+    err.status = r.status;
+    err.detail = body.detail;
+    throw err;
+  }
   return body;
 }
 
