@@ -3,6 +3,7 @@
 Usage: .venv/bin/python scripts/screenshot.py [--url http://127.0.0.1:8000] [--lang zh-CN]
        [--only drills.png drill-banner.png] [--out docs]
 Writes docs/command-map.png (the 2D big screen), docs/3d-view.png, docs/regulator.png,
+docs/incident.png (an ammonia release declared on the live plant, closed afterwards),
 docs/drills.png (the drills page with a simulated drill's evaluation) and
 docs/drill-banner.png (the command map during a live drill), through Debian's chromium
 driven by Playwright (``make setup`` installs both). The drill pictures save the demo
@@ -41,6 +42,8 @@ SHOTS = [
         "window.twinRegulator?.summary && window.twinRegulator.map.map.loaded()",
     ),
 ]
+# The incident loop draws zones and routes within its 5 s period (once the masts report).
+INCIDENT_TIMEOUT_MS = 30_000
 # The live drill's first inject (a detector alarm) comes 15 s in; its zones 5 s later.
 DRILL_ALARM_TIMEOUT_MS = 60_000
 DRILL_ZONES_SETTLE_MS = 7_000
@@ -101,6 +104,35 @@ def shoot_drill_banner(browser: Browser, url: str, password: str, lang: str, out
         page.context.close()
 
 
+def shoot_incident(browser: Browser, url: str, password: str, lang: str, out: Path) -> None:
+    """The wall with an ammonia release declared at sphere 1: its zones from the live
+    wind, the leak, the routes out and in, the incident panel (closed afterwards)."""
+    page = new_page(browser, lang)
+    shoot(page, url + "/?screen=wall", "commander", password, SHOTS[0][3], 1000)
+    head = api_headers(url, "commander", password)
+    r = httpx.post(
+        f"{url}/api/v1/sites/demo/incidents",
+        json={"kind": "toxic_release", "hazard_source": "T-NH3-01", "release_kg_s": 2.0},
+        headers=head,
+    )
+    if r.status_code != 201:
+        raise SystemExit(f"cannot declare the incident: {r.status_code} {r.text}")
+    try:
+        page.wait_for_function(
+            "window.twinView.map.map.queryRenderedFeatures({layers: ['routes']}).length > 0",
+            timeout=INCIDENT_TIMEOUT_MS,
+        )
+        page.wait_for_timeout(1000)
+        page.screenshot(path=out / "incident.png")
+    finally:
+        httpx.post(
+            f"{url}/api/v1/sites/demo/incidents/{r.json()['id']}/close",
+            json={"summary": "截图 / screenshot"},
+            headers=head,
+        )
+        page.context.close()
+
+
 def new_page(browser: Browser, lang: str) -> Page:
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     context.add_init_script(f"localStorage.setItem('lang', '{lang}')")
@@ -120,7 +152,8 @@ def main() -> None:
         "--only", nargs="*", help="the pictures to make (file names); all by default"
     )
     args = parser.parse_args()
-    wanted = set(args.only or [name for name, *_ in SHOTS] + ["drills.png", "drill-banner.png"])
+    extra = ["incident.png", "drills.png", "drill-banner.png"]
+    wanted = set(args.only or [name for name, *_ in SHOTS] + extra)
     with sync_playwright() as pw:
         browser = launch(pw)
         for name, path, user, ready in SHOTS:
@@ -131,6 +164,9 @@ def main() -> None:
             page.screenshot(path=args.out / name)
             page.context.close()
             print(f"wrote {args.out / name}")
+        if "incident.png" in wanted:
+            shoot_incident(browser, args.url, args.password, args.lang, args.out)
+            print(f"wrote {args.out / 'incident.png'}")
         if wanted & {"drills.png", "drill-banner.png"}:
             ensure_scenario(args.url, args.password)
         if "drills.png" in wanted:
