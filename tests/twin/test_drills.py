@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import auth
 from twin.alarms.rules import load_rules
+from twin.demo.load import ensure_demo_scenarios
 from twin.drills.live import DrillRunner
 from twin.events.replay import Scope, frames, snapshot_at
 from twin.live.bus import Bus
@@ -221,3 +222,11 @@ def test_a_live_drill_is_played_measured_and_kept_out_of_real_alarms(
     ).all()
     assert any(k == "incident" and p["incident"]["state"] == "closed" for k, p in logged)
     assert any(k == "drill" and p["state"] == "stopped" for k, p in logged)
+
+
+def test_the_demo_comes_with_its_scenarios_once(session: Session) -> None:
+    """`make demo` saves data/drills/*.yaml for the demo site: ready on the drills page,
+    and never twice."""
+    saved = ensure_demo_scenarios(session)
+    assert "NH3-S1-WEST" in saved
+    assert ensure_demo_scenarios(session) == []

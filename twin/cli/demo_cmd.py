@@ -14,7 +14,12 @@ from twin.cli.common import console, load_settings, unit_of_work
 from twin.config import Settings
 from twin.db import make_engine, make_sessionmaker, session_scope
 from twin.demo import synthetic
-from twin.demo.load import ensure_demo_people, ensure_demo_users, load_demo_plant
+from twin.demo.load import (
+    ensure_demo_people,
+    ensure_demo_scenarios,
+    ensure_demo_users,
+    load_demo_plant,
+)
 from twin.runtime import database
 
 app = typer.Typer(help="The demo plant and synthetic plants.", no_args_is_help=True)
@@ -31,6 +36,7 @@ def run_server(settings: Settings) -> None:
                 report = load_demo_plant(session)
                 ensure_demo_users(session, settings.demo_password.get_secret_value())
                 ensure_demo_people(session)
+                ensure_demo_scenarios(session)
             console.print(f"demo plant: {report.totals}")
             _print_accounts(settings)
         app_ = create_app(settings.model_copy(update={"database_url": url}), engine, live=True)

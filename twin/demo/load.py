@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from twin.auth import service as auth_service
 from twin.auth.permissions import ROLES
 from twin.demo.datafiles import DATA_DIR
+from twin.drills import service as drills
 from twin.errors import NotFound
 from twin.people import service as people
 from twin.sites import service as sites
@@ -55,3 +56,17 @@ def ensure_demo_people(session: Session) -> list[str]:
             people.create_tag(session, site, DEMO_ACTOR, {"technology": "uwb", **tag})
             created.append(tag["code"])
     return created
+
+
+def ensure_demo_scenarios(session: Session) -> list[str]:
+    """Save the demo's drill scenarios (``data/drills/*.yaml``) that the site lacks, so a
+    planner opening the drills page finds one ready; returns the codes saved now."""
+    site = sites.get_site(session, "demo")
+    have = {row.code for row in drills.list_scenarios(session, site)}
+    saved = []
+    for path in sorted((DATA_DIR / "drills").glob("*.yaml")):
+        scenario = drills.parse_scenario(yaml.safe_load(path.read_text(encoding="utf-8")))
+        if scenario.code not in have:
+            drills.save_scenario(session, site, DEMO_ACTOR, scenario, new=True)
+            saved.append(scenario.code)
+    return saved
