@@ -17,6 +17,7 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy.engine import Engine
 from websockets.sync.client import ClientConnection
 
@@ -25,6 +26,7 @@ from twin.app import create_app
 from twin.config import Settings
 from twin.embedded.mosquitto import PrivateBroker
 from twin.embedded.server import free_port, serving
+from viewer.browser import launch
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +100,15 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/alarms", received
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, driven by Playwright (one per test module)."""
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
 
 
 @pytest.fixture

@@ -15,23 +15,14 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.conftest import DEMO_PASSWORD
 from tests.live.conftest import Publisher, epoch_ms, token
-from viewer.browser import launch
 
 LOCAL = ("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:")
 # The promise: a reading over the set point shows on the map within 2 seconds.
 VISIBLE_WITHIN_MS = 2000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.live.conftest import token
 from tests.live.test_command_map import LOCAL, log_in, wait_for_map
-from viewer.browser import launch
 
 # The browser runs in the plant's time zone: the replay's period is typed as the plant
 # reads its clocks.
@@ -32,14 +31,6 @@ ALARM_SENSOR = "GD-NH3-04"
 DRILL_SHOWN_S = 5
 # What the tests have played, for the replays (a test run alone plays its own).
 PLAYED: dict[str, dict[str, Any]] = {}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture
