@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -85,11 +85,9 @@ def simulate(
         people = sum(scenario.population.template.values()) or "the positioned"
         with console.status(f"simulating {people} people over {scenario.duration_s:.0f} s …"):
             began = datetime.now(UTC)
-            run.result = run_simulation(session, the_site, run, row, RouteCache())
+            result = run_simulation(session, the_site, run, row, RouteCache())
             took = (datetime.now(UTC) - began).total_seconds()
-        run.state, run.ended_utc, run.ended_by = "finished", datetime.now(UTC), cli_actor()
-        run.plant_end_utc = start + timedelta(seconds=scenario.duration_s)
-        _print_result(run.id, run.drill_id, run.result, took, scenario.duration_s)
+        _print_result(run.id, run.drill_id, result, took, scenario.duration_s)
         if out is not None:
             _write(out, report.run_report(session, the_site, [run]))
 

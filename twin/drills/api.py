@@ -9,7 +9,7 @@ drill runs on the real plant until it ends or is stopped.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import yaml
@@ -132,10 +132,7 @@ def _simulate_in_background(
     try:
         with session_scope(factory) as session:
             run, row, the_site = _loaded(session, site, run_id)
-            run.result = run_simulation(session, the_site, run, row, cache)
-            run.state, run.ended_utc, run.ended_by = "finished", datetime.now(UTC), run.started_by
-            scenario = Scenario.model_validate(row.body)
-            run.plant_end_utc = run.plant_start_utc + timedelta(seconds=scenario.duration_s)
+            run_simulation(session, the_site, run, row, cache)
     except Exception as exc:
         with session_scope(factory) as session:
             run, _, _ = _loaded(session, site, run_id)

@@ -78,7 +78,8 @@ def plant_start(scenario: Scenario, day: date) -> datetime:
 def run_simulation(
     session: Session, site: Site, run: DrillRun, row: DrillScenario, cache: RouteCache
 ) -> dict[str, Any]:
-    """Simulate the scenario of ``run``, log its events and return its evaluation."""
+    """Simulate the scenario of ``run``, log its events, and mark the run finished with
+    its evaluation (also returned)."""
     scenario = Scenario.model_validate(row.body)
     hazard = run_hazard(session, site, scenario, run)
     network = routes.get_network(session, cache, site)
@@ -98,7 +99,10 @@ def run_simulation(
         network, people, aps, threats, closed_edges=scenario.blocked_routes, params=params
     )
     _log(session, site, run, row, scenario, hazard, result, first_alarm_s)
-    return _evaluate(session, site, run, scenario, hazard, result, first_alarm_s)
+    run.result = _evaluate(session, site, run, scenario, hazard, result, first_alarm_s)
+    run.state, run.ended_utc, run.ended_by = "finished", datetime.now(UTC), run.started_by
+    run.plant_end_utc = run.plant_start_utc + timedelta(seconds=scenario.duration_s)
+    return run.result
 
 
 def premovement(given: PreMovementIn) -> PreMovement:
