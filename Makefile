@@ -38,6 +38,7 @@ lint: setup
 # Every benchmark, one after the other (about 12 minutes); each prints its own table.
 bench: setup
 	$(BIN)/python bench/bench_io.py
+	$(BIN)/python bench/bench_audit.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_positioning.py
 	$(BIN)/python bench/bench_viewer.py

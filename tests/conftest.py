@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, create_engine
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,11 +22,19 @@ from twin.auth import service as auth_service
 from twin.auth.models import User
 from twin.auth.permissions import ROLES
 from twin.config import Settings
-from twin.db import make_sessionmaker, session_scope
+from twin.db import (
+    BUS_KEY,
+    SessionLimits,
+    guard_event_loop,
+    make_engine,
+    make_sessionmaker,
+    session_scope,
+)
 from twin.demo.load import ensure_demo_users, load_demo_plant
 from twin.deps import get_session, get_sessionmaker
 from twin.embedded.postgres import ensure_database, resolve_database
 from twin.embedded.server import serving
+from twin.events.bus import Bus, Subscription
 from twin.migrate import upgrade
 
 DEMO_PASSWORD = "demo"
@@ -69,7 +79,9 @@ def database_url(settings: Settings) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str, settings: Settings) -> Iterator[Engine]:
-    eng = create_engine(database_url, pool_size=5)
+    # The server's own session limits, and no database call on an event loop, ever.
+    eng = make_engine(database_url, SessionLimits())
+    guard_event_loop(eng, strict=True)
     with session_scope(make_sessionmaker(eng)) as session:
         load_demo_plant(session)
         ensure_demo_users(session, DEMO_PASSWORD)
@@ -96,6 +108,38 @@ def session_factory(connection: Connection) -> sessionmaker[Session]:
     )
 
 
+@dataclass
+class Published:
+    """What sessions of ``factory`` published after their commits, site by site."""
+
+    bus: Bus
+    factory: sessionmaker[Session]
+    subs: dict[str, Subscription] = field(default_factory=dict)
+
+    def watch(self, site: str = "demo") -> None:
+        self.subs.setdefault(site, self.bus.subscribe(site))
+
+    def drain(self, site: str = "demo") -> list[dict[str, Any]]:
+        queue = self.subs[site].queue
+        return [queue.get_nowait() for _ in range(queue.qsize())]
+
+
+@pytest.fixture
+def published(connection: Connection) -> Published:
+    """A session factory like ``session_factory`` whose commits publish to a bus of its
+    own, subscribed for the demo site."""
+    bus = Bus()
+    factory = sessionmaker(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        info={BUS_KEY: bus},
+    )
+    out = Published(bus, factory)
+    out.watch("demo")
+    return out
+
+
 @pytest.fixture
 def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     with session_factory() as s:
@@ -110,6 +154,7 @@ def client(
 
     def test_session() -> Iterator[Session]:
         with session_scope(session_factory) as s:
+            s.info[BUS_KEY] = app.state.bus  # what the request emits reaches the streams
             yield s
 
     app.dependency_overrides[get_session] = test_session

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,9 +12,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from twin import __version__
@@ -21,22 +22,25 @@ from twin.alarms.api import router as alarms_router
 from twin.audit.api import router as audit_router
 from twin.auth.api import router as auth_router
 from twin.config import Settings
-from twin.db import make_engine, make_sessionmaker
+from twin.db import SessionLimits, guard_event_loop, make_engine, make_sessionmaker
 from twin.drills.api import router as drills_router
 from twin.errors import TwinError
-from twin.events.api import router as events_router
+from twin.events.bus import Bus
+from twin.feeds.api import router as feeds_router
 from twin.hazards.api import router as hazards_router
+from twin.health import DatabaseProbe, health
 from twin.incidents.api import router as incidents_router
 from twin.live.api import router as live_router
-from twin.live.bus import Bus
 from twin.live.plane import LivePlane
 from twin.ogc.api import router as ogc_router
 from twin.onemap.api import router as onemap_router
 from twin.people.api import router as people_router
 from twin.plant.api import router as plant_router
 from twin.readings.api import router as readings_router
+from twin.replay.api import router as replay_router
 from twin.routes.api import router as routes_router
 from twin.scene.api import router as scene_router
+from twin.schemas import HealthOut
 from twin.sites.api import router as sites_router
 from twin.spatial.api import router as spatial_router
 from twin.tiles.api import router as tiles_router
@@ -60,13 +64,14 @@ ROUTERS = [
         readings_router,
         alarms_router,
         live_router,
+        feeds_router,
         hazards_router,
         incidents_router,
         tiles_router,
         people_router,
         scene_router,
         routes_router,
-        events_router,
+        replay_router,
         drills_router,
     )
 ] + [("", ogc_router), ("", pages_router)]
@@ -79,6 +84,21 @@ def _error(
     if detail is not None:
         body["detail"] = detail
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+# The session limits (twin.db.SessionLimits) by SQLSTATE: the transaction was rolled back.
+DB_LIMITS = {
+    "55P03": ("lock_timeout", "the data is locked by another change; nothing was changed, retry"),
+    "57014": (
+        "statement_timeout",
+        "the request took too long and was cancelled; nothing was changed",
+    ),
+    "25P03": (
+        "idle_timeout",
+        "the transaction sat idle too long and was ended; nothing was changed",
+    ),
+}
+DB_UNREACHABLE = ("unavailable", "the database is not reachable; retry shortly")
 
 
 def _reason(exc: DBAPIError) -> str | None:
@@ -120,8 +140,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def db_down(_: Request, exc: OperationalError) -> JSONResponse:
-        log.error("database unavailable: %s", exc.orig)
-        return _error(503, "unavailable", "the database is not reachable; retry shortly")
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        code, message = DB_LIMITS.get(sqlstate or "", DB_UNREACHABLE)
+        log.error("database refused the request (%s): %s", sqlstate or "no state", exc.orig)
+        return _error(503, code, message, headers={"Retry-After": "2"})
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(_: Request, exc: PoolTimeout) -> JSONResponse:
+        log.error("no free database connection: %s", exc)
+        return _error(
+            503,
+            "busy",
+            "every database connection is in use; nothing was changed, retry shortly",
+            headers={"Retry-After": "2"},
+        )
 
 
 def create_app(settings: Settings, engine: Engine | None = None, *, live: bool = False) -> FastAPI:
@@ -133,17 +165,25 @@ def create_app(settings: Settings, engine: Engine | None = None, *, live: bool =
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = engine is None
-        eng = engine or make_engine(settings.database_url or "")
+        eng = engine or make_engine(settings.database_url or "", SessionLimits.of(settings))
+        guard_event_loop(eng, asyncio.get_running_loop())
         app.state.engine = eng
-        app.state.sessionmaker = make_sessionmaker(eng)
-        app.state.bus = Bus()
-        plane = LivePlane(settings, app.state.sessionmaker, app.state.bus) if live else None
+        bus = Bus()
+        bus.bind(asyncio.get_running_loop())
+        app.state.bus = bus
+        app.state.sessionmaker = make_sessionmaker(eng, bus=bus)
+        probe = DatabaseProbe(eng)
+        app.state.db_probe = probe
+        probing = asyncio.create_task(probe.run(), name="database-probe")
+        plane = LivePlane(settings, app.state.sessionmaker, bus) if live else None
         app.state.live = plane
+        app.state.feeds = plane.feeds if plane is not None else None
         if plane is not None:
             await plane.start()
         try:
             yield
         finally:
+            probing.cancel()
             if plane is not None:
                 await plane.stop()
             if own:
@@ -161,14 +201,12 @@ def create_app(settings: Settings, engine: Engine | None = None, *, live: bool =
         app.include_router(router, prefix=prefix)
     mount_assets(app)
 
-    @app.get("/healthz", tags=["health"])
-    def healthz(request: Request) -> JSONResponse:
-        """Liveness and database reachability; no token needed."""
-        try:
-            with request.app.state.engine.connect() as conn:
-                postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar()
-        except OperationalError:
-            return JSONResponse({"status": "degraded", "database": "unreachable"}, 503)
-        return JSONResponse({"status": "ok", "version": __version__, "postgis": postgis})
+    @app.get("/healthz", tags=["health"], response_model=HealthOut)
+    async def healthz(request: Request) -> JSONResponse:
+        """Liveness, database reachability and the feeds that are late or down; no token
+        needed. Answers from memory (see twin.health), never waits for the database."""
+        state = request.app.state
+        status, body = health(state.db_probe, state.feeds, __version__)
+        return JSONResponse(body, status)
 
     return app

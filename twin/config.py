@@ -38,6 +38,17 @@ class Settings(BaseSettings):
     ogc_default_limit: int = 100
     ogc_max_limit: int = 10_000
     import_max_bytes: int = 200 * 1024 * 1024
+    # Database session limits in seconds (0: none). A request that waits on a lock, runs a
+    # statement or sits idle inside a transaction longer than this is cut off, rolled back
+    # and answered 503, so one stuck transaction can never hold up everyone behind it.
+    db_lock_timeout_s: float = 5.0
+    db_statement_timeout_s: float = 30.0
+    db_idle_in_transaction_timeout_s: float = 60.0
+    # How long a request waits for a free database connection before it is answered 503.
+    db_pool_timeout_s: float = 10.0
+    # On SIGTERM, requests in flight get this long to finish; then they are cut off and the
+    # live plane stops (each of its parts gets the same bound again).
+    shutdown_grace_s: float = 10.0
     # Alarm notifications: level 0 on raise, then one level per escalation step.
     notify_webhook_url: str | None = None
     escalation_webhook_urls: list[str] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from urllib.parse import urlparse
@@ -27,7 +28,7 @@ from devices.mqtt.payloads import (
 )
 from devices.values import RangeEpoch, Reading
 
-__all__ = ["Ack", "Item", "MqttIngest"]
+__all__ = ["Ack", "Item", "MqttIngest", "redacted"]
 
 log = logging.getLogger("devices.mqtt")
 
@@ -39,6 +40,17 @@ RECEIVE_MAXIMUM = 65535
 # The broker keeps the session (and queued QoS 1 messages) this long while we are away.
 SESSION_EXPIRY_S = 7 * 24 * 3600
 KEEPALIVE_S = 30
+# The consumer's proof of life: a message to itself through the broker (see probe()).
+PROBE_PREFIX = "twin/_probe/"
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password, for logs (mqtt://user:***@host:port)."""
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = f"{parsed.username}:***@{parsed.hostname}" + (f":{parsed.port}" if parsed.port else "")
+    return parsed._replace(netloc=netloc).geturl()
 
 
 class MqttIngest:
@@ -74,6 +86,9 @@ class MqttIngest:
         self.counters: Counter[str] = Counter()
         self.devices: dict[tuple[str, str], DeviceStatus] = {}
         self.connected = threading.Event()
+        self.probe_topic = PROBE_PREFIX + client_id
+        # Monotonic time the last message was handled to the end: the watchdog's measure.
+        self.handled_at = time.monotonic()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True
         )
@@ -98,6 +113,22 @@ class MqttIngest:
         self.client.loop_stop()
         self.connected.clear()
 
+    def abandon(self) -> None:
+        """Give up a client whose network thread is stuck (in a callback that never
+        returns): ask it to disconnect without waiting for it, and let its thread end
+        whenever it can. A new client with the same id takes the session over; the
+        broker redelivers what this one never acknowledged."""
+        self.client.on_message = None
+        self.connected.clear()
+        self.client.disconnect()  # only queued: nothing here waits on the stuck thread
+        threading.Thread(target=self.client.loop_stop, daemon=True, name="mqtt-abandoned").start()
+
+    def probe(self) -> None:
+        """Send the consumer a message through the broker: handled, it moves
+        :attr:`handled_at` even when no device publishes; a stuck consumer never does."""
+        if self.connected.is_set():
+            self.client.publish(self.probe_topic, b"", qos=0)
+
     def _on_connect(
         self,
         client: mqtt.Client,
@@ -110,7 +141,8 @@ class MqttIngest:
             log.error("MQTT connection refused: %s", reason)
             return
         # Subscribing again on every connect is harmless and covers a lost session.
-        client.subscribe([(f, 1) for f in self.filters])
+        client.subscribe([(f, 1) for f in self.filters] + [(self.probe_topic, 0)])
+        self.handled_at = time.monotonic()  # the watchdog's clock starts with the connection
         self.counters["connects"] += 1
         self.connected.set()
 
@@ -127,7 +159,19 @@ class MqttIngest:
         log.warning("MQTT disconnected (%s); paho reconnects", reason)
 
     def _on_message(self, client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
+        try:
+            self._handle(client, msg)
+        finally:
+            self.handled_at = time.monotonic()
+
+    def _handle(self, client: mqtt.Client, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic == self.probe_topic:
+            self.counters["probes"] += 1
+            return
         self.counters["messages"] += 1
+        if msg.dup:
+            # Sent again by the broker: one we had not acknowledged (a restart, a takeover).
+            self.counters["redelivered"] += 1
         try:
             parsed = parse_message(msg.topic, bytes(msg.payload))
         except PayloadError as exc:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
-from twin.live.bus import SUBSCRIBER_QUEUE, Bus
+from twin.events.bus import SUBSCRIBER_QUEUE, Bus
 
 
 def test_a_lagging_subscriber_is_dropped_and_others_keep_everything() -> None:
@@ -25,3 +26,28 @@ def test_a_lagging_subscriber_is_dropped_and_others_keep_everything() -> None:
     assert slow_lagging and bus.dropped_subscribers == 1
     assert received == SUBSCRIBER_QUEUE + 10
     assert bus.subscribers("demo") == 1 and other_untouched
+
+
+def test_events_published_from_worker_threads_arrive_on_the_loop_in_order() -> None:
+    """Commits happen on request and engine threads; the subscribers live on the loop."""
+
+    async def scenario() -> tuple[list[int], list[str]]:
+        bus = Bus()
+        bus.bind(asyncio.get_running_loop())
+        sub = bus.subscribe("demo")
+        seen_on: list[str] = []
+        bus.listen(lambda _site, _e: seen_on.append(threading.current_thread().name))
+
+        def worker() -> None:
+            for i in range(500):
+                bus.publish("demo", {"type": "readings", "i": i})
+
+        await asyncio.to_thread(worker)
+        got = []
+        while len(got) < 500:
+            got.append((await asyncio.wait_for(sub.queue.get(), 5))["i"])
+        return got, seen_on
+
+    got, threads = asyncio.run(scenario())
+    assert got == list(range(500))
+    assert set(threads) == {threading.main_thread().name}

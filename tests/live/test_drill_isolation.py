@@ -21,7 +21,7 @@ from tests.live.conftest import Publisher, epoch_ms, listen, recent, token, unti
 from twin.app import create_app
 from twin.config import Settings
 from twin.embedded.server import serving
-from twin.live.api import from_a_drill
+from twin.events.drills import from_a_drill
 
 SCENARIO = Path(__file__).resolve().parents[2] / "data" / "drills" / "nh3-sphere-west-wind.yaml"
 DRILL_SENSOR = "GD-NH3-04"

@@ -29,16 +29,16 @@ def _gas_sensor(url: str, tok: str, index: int) -> dict[str, Any]:
     return gas[index]
 
 
-def _stored(engine: Engine, code: str, since_ms: int) -> tuple[int, int]:
+def _stored(engine: Engine, code: str, since_ms: int, site: str = "demo") -> tuple[int, int]:
     with engine.connect() as conn:
         total, distinct = conn.execute(
             text(
                 "SELECT count(*), count(DISTINCT r.ts_utc) FROM readings r JOIN sensors s "
                 "ON s.id = r.sensor_id JOIN sites ON sites.id = s.site_id "
-                "WHERE sites.code = 'demo' AND s.code = :c "
+                "WHERE sites.code = :site AND s.code = :c "
                 "AND r.ts_utc >= to_timestamp(:t / 1000.0)"
             ),
-            {"c": code, "t": since_ms},
+            {"c": code, "t": since_ms, "site": site},
         ).one()
     return int(total), int(distinct)
 

@@ -13,7 +13,6 @@ from tests.live.conftest import recent
 from twin.alarms.models import Alarm
 from twin.alarms.rules import load_rules
 from twin.db import make_sessionmaker
-from twin.live.bus import Bus
 from twin.live.engine import Envelope, LiveEngine
 from twin.live.plane import RULES
 from twin.plant.models import Sensor
@@ -25,7 +24,7 @@ def test_a_backlog_raises_no_false_stale_alarm_but_a_quiet_sensor_goes_stale(
     engine: Engine,
 ) -> None:
     factory = make_sessionmaker(engine)
-    live = LiveEngine(factory, load_rules(RULES), Bus())
+    live = LiveEngine(factory, load_rules(RULES))
     with factory() as session:
         sensor = session.scalars(
             select(Sensor).where(Sensor.kind == "pressure").order_by(Sensor.code)
@@ -54,12 +53,12 @@ def test_a_backlog_raises_no_false_stale_alarm_but_a_quiet_sensor_goes_stale(
             async with live._lock:
                 await asyncio.to_thread(live._process, readings)
             await asyncio.sleep(SWEEP_S / 2)
-        during_backlog = stale_alarms()
+        during_backlog = await asyncio.to_thread(stale_alarms)
         skipped = live.counters["stale_sweeps_skipped"]
         # The backlog is gone and nothing more arrives: now the sensor is silent.
         await asyncio.sleep(6 * SWEEP_S)
         sweep.cancel()
-        return during_backlog, skipped, stale_alarms()
+        return during_backlog, skipped, await asyncio.to_thread(stale_alarms)
 
     before = stale_alarms()
     during_backlog, skipped, after_quiet = asyncio.run(scenario())

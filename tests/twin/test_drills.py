@@ -13,15 +13,14 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from tests.conftest import auth
+from tests.conftest import Published, auth
 from twin.alarms.rules import load_rules
 from twin.demo.load import ensure_demo_scenarios
 from twin.drills.live import DrillRunner
-from twin.events.replay import Scope, frames, snapshot_at
-from twin.live.bus import Bus
 from twin.live.plane import RULES
+from twin.replay.frames import Scope, frames, snapshot_at
 from twin.sites.models import Site
 
 SCENARIO_FILE = (
@@ -154,7 +153,7 @@ def test_a_live_drill_is_played_measured_and_kept_out_of_real_alarms(
     client: TestClient,
     tokens: dict[str, str],
     session: Session,
-    session_factory: sessionmaker[Session],
+    published: Published,
 ) -> None:
     planner, commander = auth(tokens["drill_planner"]), auth(tokens["commander"])
     s = _small()
@@ -165,12 +164,13 @@ def test_a_live_drill_is_played_measured_and_kept_out_of_real_alarms(
     run = started.json()
     again = client.post(f"{BASE}/scenarios/NH3-SMALL/live", json={}, headers=commander)
     assert again.status_code == 409  # one live drill at a time
-    runner = DrillRunner(session_factory, Bus(), load_rules(RULES))
+    runner = DrillRunner(published.factory, load_rules(RULES))
     t0 = datetime.fromisoformat(run["plant_start_utc"])
-    events = runner.tick(t0 + timedelta(seconds=20))
-    kinds = [e["type"] for _, e in events]
+    runner.tick(t0 + timedelta(seconds=20))
+    events = published.drain()
+    kinds = [e["type"] for e in events if e["type"] != "incident_step"]
     assert kinds[:3] == ["inject", "alarm", "incident"], kinds
-    alarm = next(e["alarm"] for _, e in events if e["type"] == "alarm")
+    alarm = next(e["alarm"] for e in events if e["type"] == "alarm")
     assert alarm["drill_id"] == run["drill_id"] and alarm["message"].startswith("演练 DRILL")
     # Not in the real alarm list, nor the regulator's one map.
     real = client.get("/api/v1/sites/demo/alarms?state=active", headers=commander).json()
@@ -185,7 +185,7 @@ def test_a_live_drill_is_played_measured_and_kept_out_of_real_alarms(
         headers=auth(tokens["operator"]),
     )
     assert acked.status_code == 200
-    incident = next(e["incident"] for _, e in events if e["type"] == "incident")
+    incident = next(e["incident"] for e in events if e["type"] == "incident")
     assert incident["drill_id"] == run["drill_id"]
     assert (
         client.post(
@@ -195,8 +195,8 @@ def test_a_live_drill_is_played_measured_and_kept_out_of_real_alarms(
         ).status_code
         == 201
     )
-    redrawn = runner.tick(t0 + timedelta(seconds=60))
-    drawn = [e["incident"] for _, e in redrawn if e["type"] == "incident"]
+    runner.tick(t0 + timedelta(seconds=60))
+    drawn = [e["incident"] for e in published.drain() if e["type"] == "incident"]
     assert drawn and drawn[0]["zones"]["features"], "the drill's zones are drawn"
     stopped = client.post(f"{BASE}/runs/{run['id']}/stop", headers=commander)
     assert stopped.status_code == 200, stopped.text

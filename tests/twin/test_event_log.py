@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,7 @@ from twin.alarms import service as alarm_service
 from twin.alarms.models import Alarm
 from twin.events import log as eventlog
 from twin.events.models import LoggedEvent
+from twin.events.types import DrillChanged, ReadingsBatch
 from twin.sites.models import Site
 
 
@@ -56,21 +58,29 @@ def test_real_readings_are_left_to_their_table_but_a_drills_are_logged(
     session: Session,
 ) -> None:
     site = _demo(session)
-    readings = {"type": "readings", "sensors": {"GD-NH3-01": {"value": 1.0}}}
+    now = datetime.now(UTC)
+    real = ReadingsBatch(site="demo", site_id=site.id, ts_utc=now, sensors={"GD-NH3-01": {}})
+    drill = replace(real, drill_id="drill-1")
+    assert not real.logged and drill.logged
     conn = session.connection()
-    assert eventlog.record_all(conn, [(site.id, readings)]) == 0
-    assert eventlog.record_all(conn, [(site.id, readings)], drill_id="drill-1") == 1
-    assert (
-        eventlog.record_all(
-            conn, [(site.id, {"type": "alarm", "alarm": {}})], skip=eventlog.LOGGED_AT_SOURCE
-        )
-        == 0
-    )
+    assert eventlog.record_events(conn, [e for e in (real, drill) if e.logged]) == 1
+    assert drill.to_wire()["drill_id"] == "drill-1"
 
 
 def test_the_log_is_append_only(session: Session) -> None:
     site = _demo(session)
-    eventlog.record(session, site, {"type": "drill", "state": "running", "drill_id": "drill-9"})
+    eventlog.record_events(
+        session.connection(),
+        [
+            DrillChanged(
+                site="demo",
+                site_id=site.id,
+                ts_utc=datetime.now(UTC),
+                drill_id="drill-9",
+                banner={"state": "running", "drill_id": "drill-9"},
+            )
+        ],
+    )
     for statement in (
         "UPDATE event_log SET kind = 'x' WHERE drill_id = 'drill-9'",
         "DELETE FROM event_log WHERE drill_id = 'drill-9'",
@@ -85,8 +95,8 @@ def test_the_log_is_append_only(session: Session) -> None:
 
 def test_headcount_is_logged_only_when_it_changes() -> None:
     f = eventlog.HeadcountFilter()
-    one = {"type": "headcount", "zones": {"Z-TF1": 2}}
+    one = {"Z-TF1": 2}
     assert f.changed("demo", one) and not f.changed("demo", dict(one))
-    assert f.changed("demo", {"type": "headcount", "zones": {"Z-TF1": 3}})
+    assert f.changed("demo", {"Z-TF1": 3})
     f.forget()
-    assert f.changed("demo", {"type": "headcount", "zones": {"Z-TF1": 3}})
+    assert f.changed("demo", {"Z-TF1": 3})

@@ -388,3 +388,35 @@ def test_the_fire_engine_stages_on_a_road_outside_the_most_severe_zone(
     )
     # The buffer is a polygon inscribed in the true offset: a few centimetres short at most.
     assert gap_m >= STAGING_OFFSET_M - 0.1
+
+
+def test_a_fit_that_does_not_explain_the_detectors_is_not_used(
+    session: Session, ammonia_release: tuple[Site, Incident]
+) -> None:
+    """Readings no plume explains (stale, swapped, broken): the zones keep the declared
+    rate and say so, the fit is kept beside them as rejected, with the rule's threshold."""
+    site, incident = ammonia_release
+    from_deg = 270.0
+    _wind(session, WIND_M_S, from_deg)
+    positions = _plume_readings(session, site, incident, from_deg)
+    chemical = situation.chemical_table().chemical("ammonia")
+    seen = {
+        r.code: r.mg_m3
+        for r in fusion.detectors(session, site, incident, chemical, datetime.now(UTC))
+    }
+    # The same values, dealt to the wrong detectors: far ones high, near ones low.
+    ranked = sorted(positions, key=lambda r: seen[r.code])
+    for r, value in zip(ranked, reversed([seen[p.code] for p in ranked]), strict=True):
+        _latest(session, r.code, mg_m3_to_ppm(value, chemical.molar_mass_g_mol) + 5.0)
+    session.flush()
+
+    result = situation.refresh(session, site, incident, datetime.now(UTC), RouteCache())
+
+    rejected = result["fit_rejected"]
+    assert rejected is not None, result.get("fit")
+    assert rejected["r2"] < situation.fit_rules().min_r2_to_use == rejected["min_r2"]
+    assert rejected["rule"] == situation.fit_rules().version
+    assert result["fit"] is None
+    assert result["release_kg_s"] == 0.2  # as declared
+    assert result["release_basis"].startswith("declared; fit rejected (R²")
+    assert not incident.release_estimated

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from twin.alarms import service
+from twin.alarms.schemas import AlarmOut
 from twin.deps import AlarmsAck, AlarmsManage, PlantRead, SessionDep
-from twin.live.bus import announce
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["alarms"])
@@ -30,7 +30,7 @@ class CloseIn(BaseModel):
     measures: str = Field(min_length=2, max_length=2000)
 
 
-@router.get("/sites/{site}/alarms")
+@router.get("/sites/{site}/alarms", response_model=list[AlarmOut])
 def list_alarms(
     site: str,
     session: SessionDep,
@@ -49,52 +49,40 @@ def list_alarms(
     ]
 
 
-@router.post("/sites/{site}/alarms/{alarm_id}/acknowledge")
+@router.post("/sites/{site}/alarms/{alarm_id}/acknowledge", response_model=AlarmOut)
 def acknowledge(
     site: str,
     alarm_id: int,
     body: AckIn,
     session: SessionDep,
     user: AlarmsAck,
-    request: Request,
-    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     the_site = get_site(session, site)
     alarm = service.acknowledge(session, the_site, alarm_id, user.username, body.comment)
-    out = service.as_dict(alarm, service.sensor_code(session, alarm))
-    announce(request, tasks, session, the_site, {"type": "alarm", "alarm": out})
-    return out
+    return service.as_dict(alarm, service.sensor_code(session, alarm))
 
 
-@router.post("/sites/{site}/alarms/{alarm_id}/shelve")
+@router.post("/sites/{site}/alarms/{alarm_id}/shelve", response_model=AlarmOut)
 def shelve(
     site: str,
     alarm_id: int,
     body: ShelveIn,
     session: SessionDep,
     user: AlarmsManage,
-    request: Request,
-    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     the_site = get_site(session, site)
     alarm = service.shelve(session, the_site, alarm_id, user.username, body.minutes, body.reason)
-    out = service.as_dict(alarm, service.sensor_code(session, alarm))
-    announce(request, tasks, session, the_site, {"type": "alarm", "alarm": out})
-    return out
+    return service.as_dict(alarm, service.sensor_code(session, alarm))
 
 
-@router.post("/sites/{site}/alarms/{alarm_id}/close")
+@router.post("/sites/{site}/alarms/{alarm_id}/close", response_model=AlarmOut)
 def close(
     site: str,
     alarm_id: int,
     body: CloseIn,
     session: SessionDep,
     user: AlarmsManage,
-    request: Request,
-    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     the_site = get_site(session, site)
     alarm = service.close(session, the_site, alarm_id, user.username, body.cause, body.measures)
-    out = service.as_dict(alarm, service.sensor_code(session, alarm))
-    announce(request, tasks, session, the_site, {"type": "alarm", "alarm": out})
-    return out
+    return service.as_dict(alarm, service.sensor_code(session, alarm))

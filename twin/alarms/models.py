@@ -53,6 +53,8 @@ class Alarm(Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     # Set for alarms raised inside a drill; a drill alarm is never a real one.
     drill_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # For alarms about a data feed going down (twin.feeds): the feed's key.
+    feed: Mapped[str | None] = mapped_column(String(96))
 
     @property
     def state(self) -> str:

@@ -30,6 +30,7 @@ MESSAGES = {
     "man_down": "人员静止 / man down",
     "entry": "闯入限制区域 / restricted-zone entry",
     "crowding": "区域超员 / too many people",
+    "feed": "数据源中断 / feed down",
 }
 
 
@@ -288,3 +289,52 @@ def due_for_escalation(session: Session, rules: AlarmRules, now: datetime) -> li
             out.append(alarm)
     session.flush()
     return out
+
+
+def raise_feed(
+    session: Session,
+    rules: AlarmRules,
+    site: Site,
+    feed: str,
+    label: str,
+    reason: str,
+    ts: datetime,
+) -> Alarm | None:
+    """A data feed went down: one active alarm per feed and site (None: one stands)."""
+    standing = session.scalar(
+        select(Alarm.id).where(Alarm.site_id == site.id, Alarm.feed == feed, Alarm.active)
+    )
+    if standing is not None:
+        return None
+    return _raise(
+        session,
+        rules,
+        site.code,
+        {"feed": feed, "reason": reason},
+        site_id=site.id,
+        kind="feed",
+        ts=ts,
+        value=None,
+        message=_feed_message(label),
+        feed=feed,
+    )
+
+
+def _feed_message(label: str) -> str:
+    """ "数据源中断 · 人员定位 / feed down · positioning": each language with its own half."""
+    zh, _, en = label.partition(" / ")
+    head_zh, _, head_en = MESSAGES["feed"].partition(" / ")
+    return f"{head_zh} · {zh} / {head_en} · {en or zh}"
+
+
+def clear_feed(session: Session, site: Site, feed: str, ts: datetime) -> list[Alarm]:
+    """The feed is live again: its alarm clears (it stays until acknowledged and closed)."""
+    cleared = list(
+        session.scalars(
+            select(Alarm).where(Alarm.site_id == site.id, Alarm.feed == feed, Alarm.active)
+        )
+    )
+    for alarm in cleared:
+        alarm.active, alarm.cleared_utc = False, ts
+        record_event(session, alarm, "cleared", ENGINE_ACTOR, ts, site.code, {"feed": feed})
+    return cleared

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from twin.alarms.models import Alarm, AlarmEvent
 from twin.audit import service as audit
 from twin.errors import Conflict, NotFound, ValidationFailed
-from twin.events import log as eventlog
+from twin.events.emit import emit
+from twin.events.types import AlarmChanged
 from twin.plant.models import Sensor
 from twin.sites.models import Site
 
@@ -42,6 +43,7 @@ def as_dict(alarm: Alarm, sensor_code: str | None = None) -> dict[str, Any]:
         "cause": alarm.cause,
         "measures": alarm.measures,
         "drill_id": alarm.drill_id,
+        "feed": alarm.feed,
     }
 
 
@@ -65,16 +67,17 @@ def record_event(
     session.add(
         AlarmEvent(alarm_id=alarm.id, ts_utc=ts, transition=transition, actor=actor, detail=detail)
     )
-    # Every transition passes here: the event log takes it with its name, as maps see it.
-    eventlog.record(
+    # Every transition passes here: the log and the maps take it with its name.
+    emit(
         session,
-        alarm.site_id,
-        {
-            "type": "alarm",
-            "transition": transition,
-            "alarm": as_dict(alarm, sensor_code(session, alarm)),
-        },
-        ts=ts,
+        AlarmChanged(
+            site=site_code,
+            site_id=alarm.site_id,
+            ts_utc=ts,
+            drill_id=alarm.drill_id,
+            transition=transition,
+            alarm=as_dict(alarm, sensor_code(session, alarm)),
+        ),
     )
     audit.record(
         session,

@@ -5,6 +5,13 @@ hash; deleting one breaks its successor's ``prev_hash`` and leaves a gap in the 
 the tail leaves ``audit_head`` pointing past the last row. Someone able to rewrite every
 table could rebuild the chain, so keep the head hash ``twin audit verify`` prints
 somewhere else (a printed report, another system) to anchor it outside the database.
+
+A chain is linear, so appending to it is serialised by a lock on its head. That lock is
+taken at the last moment: :func:`record` only queues the changes on the session, and they
+are chained and written as the transaction commits. The head is held from there to the end
+of the commit (a millisecond), never while a request is still working, so writers of every
+site share one chain without waiting on each other's work, and a request that stalls
+holds nothing the others need.
 """
 
 from __future__ import annotations
@@ -16,13 +23,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import Session
 
+from twin import txn
 from twin.audit.models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 AUDIT_TABLE = cast(Table, AuditEntry.__table__)
+HEAD_TABLE = cast(Table, AuditHead.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,30 +67,53 @@ def _hashed_fields(row_id: int, ts: datetime, actor: str, change: Change) -> dic
 
 
 def record(session: Session, actor: str, changes: Iterable[Change]) -> int:
-    """Append ``changes`` to the chain inside the caller's transaction; returns the count."""
-    batch = list(changes)
+    """Queue ``changes`` for the chain; they are written as the caller's transaction commits
+    (and dropped if it, or the savepoint they were recorded in, rolls back). Returns the count.
+    """
+    ts = datetime.now(UTC)
+    batch = [(ts, actor, change) for change in changes]
+    for item in batch:
+        txn.defer(session, _PENDING, item)
+    return len(batch)
+
+
+def write_pending(session: Session) -> int:
+    """Chain and write what :func:`record` queued, now; returns how many rows were written.
+
+    Commit does this by itself; call it to read the entries back inside the transaction.
+    """
+    batch: list[tuple[datetime, str, Change]] = txn.take(session, _PENDING)
     if not batch:
         return 0
-    # The row lock on the head keeps the chain linear under concurrent writers.
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
-    prev, last_id = head.last_hash, head.last_id
-    ts = datetime.now(UTC)
+    # The row lock on the head keeps the chain linear under concurrent writers; it is held
+    # from here to the end of the commit, so this runs on Core (no ORM work under it).
+    conn = session.connection()
+    prev, last_id = conn.execute(
+        select(HEAD_TABLE.c.last_hash, HEAD_TABLE.c.last_id)
+        .where(HEAD_TABLE.c.id == 1)
+        .with_for_update()
+    ).one()
     rows = []
-    for offset, change in enumerate(batch, start=1):
+    for offset, (ts, actor, change) in enumerate(batch, start=1):
         fields = _hashed_fields(last_id + offset, ts, actor, change)
         digest = entry_hash(prev, fields)
         rows.append({**fields, "ts_utc": ts, "prev_hash": prev, "hash": digest})
         prev = digest
-    # Core executemany: the ORM's bulk path costs more than the insert for large imports.
-    session.connection().execute(insert(AUDIT_TABLE), rows)
-    session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
+    conn.execute(insert(AUDIT_TABLE), rows)
+    conn.execute(
+        update(HEAD_TABLE)
+        .where(HEAD_TABLE.c.id == 1)
         .values(last_id=last_id + len(rows), last_hash=prev)
     )
     return len(rows)
+
+
+_PENDING = "audit"
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_on_commit(session: Session) -> None:
+    write_pending(session)
 
 
 @dataclass

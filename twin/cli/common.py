@@ -12,7 +12,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from twin.config import Settings
-from twin.db import make_engine, make_sessionmaker, session_scope
+from twin.db import SessionLimits, make_engine, make_sessionmaker, session_scope
 from twin.errors import TwinError
 from twin.runtime import database
 
@@ -42,7 +42,7 @@ def unit_of_work(settings: Settings | None = None) -> Iterator[Session]:
     settings = settings or load_settings()
     try:
         with database(settings) as url:
-            engine = make_engine(url)
+            engine = make_engine(url, SessionLimits.of(settings, job=True))
             try:
                 with session_scope(make_sessionmaker(engine)) as session:
                     yield session

@@ -12,7 +12,7 @@ from twin.app import create_app
 from twin.auth.permissions import ROLES
 from twin.cli.common import console, load_settings, unit_of_work
 from twin.config import Settings
-from twin.db import make_engine, make_sessionmaker, session_scope
+from twin.db import SessionLimits, make_engine, make_sessionmaker, session_scope
 from twin.demo import synthetic
 from twin.demo.load import (
     ensure_demo_people,
@@ -27,25 +27,41 @@ app = typer.Typer(help="The demo plant and synthetic plants.", no_args_is_help=T
 
 def run_server(settings: Settings) -> None:
     with database(settings) as url:
-        engine = make_engine(url)
         if settings.demo:
-            with (
-                console.status("loading the demo plant …"),
-                session_scope(make_sessionmaker(engine)) as session,
-            ):
-                report = load_demo_plant(session)
-                ensure_demo_users(session, settings.demo_password.get_secret_value())
-                ensure_demo_people(session)
-                ensure_demo_scenarios(session)
-            console.print(f"demo plant: {report.totals}")
-            _print_accounts(settings)
+            _load_demo(url, settings)
+        engine = make_engine(url, SessionLimits.of(settings))
         app_ = create_app(settings.model_copy(update={"database_url": url}), engine, live=True)
         console.print(
             f"[bold green]plant-twin on http://{settings.host}:{settings.port}/"
             "[/bold green]  (Ctrl-C stops it)"
         )
-        uvicorn.run(app_, host=settings.host, port=settings.port, log_level="info")
+        # Bounded: on SIGTERM requests in flight get the grace period, then are cut off.
+        uvicorn.run(
+            app_,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            timeout_graceful_shutdown=round(settings.shutdown_grace_s),
+        )
         engine.dispose()
+
+
+def _load_demo(url: str, settings: Settings) -> None:
+    # A load is a job: it runs without the request limits of the server's engine.
+    engine = make_engine(url, SessionLimits.of(settings, job=True))
+    try:
+        with (
+            console.status("loading the demo plant …"),
+            session_scope(make_sessionmaker(engine)) as session,
+        ):
+            report = load_demo_plant(session)
+            ensure_demo_users(session, settings.demo_password.get_secret_value())
+            ensure_demo_people(session)
+            ensure_demo_scenarios(session)
+    finally:
+        engine.dispose()
+    console.print(f"demo plant: {report.totals}")
+    _print_accounts(settings)
 
 
 def _print_accounts(settings: Settings) -> None:

@@ -21,12 +21,11 @@ from twin.db import session_scope
 from twin.deps import DrillsPlan, DrillsRead, DrillsRun, SessionDep, get_sessionmaker
 from twin.drills import live, report, service
 from twin.drills.models import DrillRun, DrillScenario
-from twin.drills.schemas import RunIn, Scenario
+from twin.drills.schemas import RunIn, RunOut, RunSummary, Scenario, ScenarioOut
 from twin.drills.simulation import plant_start, run_simulation
 from twin.errors import ValidationFailed
 from twin.incidents.report import report_pdf
 from twin.incidents.situation import LOCAL_TIME
-from twin.live.bus import announce
 from twin.routes.api import RouteCacheDep
 from twin.routes.service import RouteCache
 from twin.sites.service import get_site
@@ -37,11 +36,19 @@ router = APIRouter(tags=["drills"])
 MAX_SCENARIO_BYTES = 256 * 1024
 
 
-async def _scenario_body(request: Request) -> Scenario:
+async def _scenario_bytes(request: Request) -> tuple[bytes, str]:
+    """The raw body (awaited on the loop: reading it blocks nothing); parsed off the loop."""
     raw = await request.body()
     if len(raw) > MAX_SCENARIO_BYTES:
         raise ValidationFailed(f"a scenario is at most {MAX_SCENARIO_BYTES // 1024} KiB")
-    kind = request.headers.get("content-type", "")
+    return raw, request.headers.get("content-type", "")
+
+
+ScenarioBytes = Annotated[tuple[bytes, str], Depends(_scenario_bytes)]
+
+
+def _scenario(body: tuple[bytes, str]) -> Scenario:
+    raw, kind = body
     try:
         data = yaml.safe_load(raw) if "yaml" in kind else json.loads(raw or b"null")
     except (yaml.YAMLError, ValueError) as exc:
@@ -50,28 +57,28 @@ async def _scenario_body(request: Request) -> Scenario:
     return service.parse_scenario(data)
 
 
-@router.get("/sites/{site}/drills/scenarios")
+@router.get("/sites/{site}/drills/scenarios", response_model=list[ScenarioOut])
 def list_scenarios(site: str, session: SessionDep, _: DrillsRead) -> list[dict[str, Any]]:
     """The newest version of every scenario."""
     return [service.as_dict(r) for r in service.list_scenarios(session, get_site(session, site))]
 
 
-@router.post("/sites/{site}/drills/scenarios", status_code=201)
-async def create_scenario(
-    site: str, request: Request, session: SessionDep, user: DrillsPlan
+@router.post("/sites/{site}/drills/scenarios", status_code=201, response_model=ScenarioOut)
+def create_scenario(
+    site: str, session: SessionDep, user: DrillsPlan, body: ScenarioBytes
 ) -> dict[str, Any]:
     """Store a new scenario (version 1); 409 when its code exists."""
-    scenario = await _scenario_body(request)
+    scenario = _scenario(body)
     row = service.save_scenario(session, get_site(session, site), user.username, scenario, new=True)
     return service.as_dict(row)
 
 
-@router.put("/sites/{site}/drills/scenarios/{code}")
-async def new_version(
-    site: str, code: str, request: Request, session: SessionDep, user: DrillsPlan
+@router.put("/sites/{site}/drills/scenarios/{code}", response_model=ScenarioOut)
+def new_version(
+    site: str, code: str, session: SessionDep, user: DrillsPlan, body: ScenarioBytes
 ) -> dict[str, Any]:
     """Store the scenario as the next version of ``code``."""
-    scenario = await _scenario_body(request)
+    scenario = _scenario(body)
     if scenario.code != code:
         raise ValidationFailed(f"the body's code {scenario.code!r} is not {code!r}")
     row = service.save_scenario(
@@ -80,7 +87,7 @@ async def new_version(
     return service.as_dict(row)
 
 
-@router.get("/sites/{site}/drills/scenarios/{code}")
+@router.get("/sites/{site}/drills/scenarios/{code}", response_model=ScenarioOut)
 def get_scenario(
     site: str,
     code: str,
@@ -91,7 +98,7 @@ def get_scenario(
     return service.as_dict(service.get_scenario(session, get_site(session, site), code, version))
 
 
-@router.get("/sites/{site}/drills/scenarios/{code}/versions")
+@router.get("/sites/{site}/drills/scenarios/{code}/versions", response_model=list[ScenarioOut])
 def scenario_versions(
     site: str, code: str, session: SessionDep, _: DrillsRead
 ) -> list[dict[str, Any]]:
@@ -101,7 +108,9 @@ def scenario_versions(
     return [service.as_dict(r) for r in rows]
 
 
-@router.post("/sites/{site}/drills/scenarios/{code}/simulate", status_code=202)
+@router.post(
+    "/sites/{site}/drills/scenarios/{code}/simulate", status_code=202, response_model=RunOut
+)
 def simulate(
     site: str,
     code: str,
@@ -148,46 +157,39 @@ def _loaded(session: Session, site: str, run_id: int) -> tuple[DrillRun, DrillSc
     return run, row, the_site
 
 
-@router.post("/sites/{site}/drills/scenarios/{code}/live", status_code=201)
+@router.post("/sites/{site}/drills/scenarios/{code}/live", status_code=201, response_model=RunOut)
 def start_live(
     site: str,
     code: str,
     body: RunIn,
     session: SessionDep,
     user: DrillsRun,
-    request: Request,
-    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     """Start a live drill on the real plant (one at a time per site); every map shows
     the DRILL banner until it ends."""
     the_site = get_site(session, site)
     row = service.get_scenario(session, the_site, code, body.version)
     run = service.create_run(session, the_site, row, service.LIVE, user.username, datetime.now(UTC))
-    event = live.start(session, the_site, run, row)
-    announce(request, tasks, session, the_site, event, logged=True)
+    live.start(session, the_site, run, row)
     return service.run_dict(session, run)
 
 
-@router.post("/sites/{site}/drills/runs/{run_id}/stop")
+@router.post("/sites/{site}/drills/runs/{run_id}/stop", response_model=RunOut)
 def stop_live(
     site: str,
     run_id: int,
     session: SessionDep,
     user: DrillsRun,
-    request: Request,
-    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     """End a live drill now: its incident and alarms close, and it is scored."""
     the_site = get_site(session, site)
     run = service.get_run(session, the_site, run_id)
     service.check_stoppable(run)
-    events = live.finish(session, the_site, run, user.username, "stopped", datetime.now(UTC))
-    for _, event in events:
-        announce(request, tasks, session, the_site, event, logged=True)
+    live.finish(session, the_site, run, user.username, "stopped", datetime.now(UTC))
     return service.run_dict(session, run)
 
 
-@router.get("/sites/{site}/drills/runs")
+@router.get("/sites/{site}/drills/runs", response_model=list[RunSummary])
 def list_runs(site: str, session: SessionDep, _: DrillsRead) -> list[dict[str, Any]]:
     return [
         {k: v for k, v in service.run_dict(session, r).items() if k != "result"}
@@ -196,7 +198,7 @@ def list_runs(site: str, session: SessionDep, _: DrillsRead) -> list[dict[str, A
     ]
 
 
-@router.get("/sites/{site}/drills/runs/{run_id}")
+@router.get("/sites/{site}/drills/runs/{run_id}", response_model=RunOut)
 def get_run(site: str, run_id: int, session: SessionDep, _: DrillsRead) -> dict[str, Any]:
     """The run with its evaluation once it has ended."""
     return service.run_dict(session, service.get_run(session, get_site(session, site), run_id))

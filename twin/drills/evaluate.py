@@ -33,10 +33,10 @@ from sim.evaluation import (
 from twin.drills.hazard import DrillHazard
 from twin.drills.models import DrillRun
 from twin.drills.schemas import Scenario
-from twin.events.replay import Scope
-from twin.events.timeline import key_events
 from twin.incidents.plans import Targets, plan_for
 from twin.people.geofence import PRESENCE_TIMEOUT
+from twin.replay.frames import Scope
+from twin.replay.timeline import key_events
 from twin.sites.models import Site
 
 __all__ = ["MUSTER_RADIUS_M", "live_run", "measures", "plan_of", "targets_of"]

@@ -31,12 +31,12 @@ from twin.drills.evaluate import live_run as evaluate_live_run
 from twin.drills.hazard import run_hazard
 from twin.drills.models import DrillRun, DrillScenario
 from twin.drills.schemas import Inject, Scenario
-from twin.drills.service import drill_event, inject_event
-from twin.events import log as eventlog
+from twin.drills.service import drill_event
+from twin.events.emit import emit
+from twin.events.types import DrillChanged, InjectFired
 from twin.incidents import service as incidents
 from twin.incidents.models import Incident
 from twin.incidents.situation import follow
-from twin.live.bus import Bus
 from twin.plant.models import Sensor
 from twin.routes.service import RouteCache
 from twin.sites.models import Site
@@ -48,7 +48,6 @@ DRILL_ACTOR = "system:drill"
 TICK_S = 1.0
 # The drill incident's zones are redrawn this often, like a real incident's.
 REFRESH_S = 5.0
-Events = list[tuple[str, dict[str, Any]]]
 
 _FIRED = text("""
 SELECT (payload->>'index')::int FROM event_log
@@ -56,11 +55,21 @@ WHERE site_id = :site AND drill_id = :drill AND kind = 'inject'
 """)
 
 
-def start(session: Session, site: Site, run: DrillRun, scenario: DrillScenario) -> dict[str, Any]:
-    """Log the start of a live drill run just created; returns the banner message."""
-    event = drill_event(run, scenario, "running")
-    eventlog.record(session, site, event, ts=run.plant_start_utc)
-    return event
+def start(session: Session, site: Site, run: DrillRun, scenario: DrillScenario) -> None:
+    """Put up the banner of a live drill run just created."""
+    _banner(session, site, run, scenario, "running", run.plant_start_utc)
+
+
+def _banner(
+    session: Session, site: Site, run: DrillRun, scenario: DrillScenario, state: str, ts: datetime
+) -> None:
+    banner = drill_event(run, scenario, state)
+    emit(
+        session,
+        DrillChanged(
+            site=site.code, site_id=site.id, ts_utc=ts, drill_id=run.drill_id, banner=banner
+        ),
+    )
 
 
 def finish(
@@ -70,20 +79,15 @@ def finish(
     actor: str,
     state: str,
     now: datetime,
-) -> Events:
-    """End a live drill: close its incident and alarms, score it, log the end. Returns
-    the messages for the maps, all of them already in the event log."""
+) -> None:
+    """End a live drill: close its incident and alarms, score it, take the banner down."""
     scenario_row = session.get(DrillScenario, run.scenario_id)
     assert scenario_row is not None
     scenario = Scenario.model_validate(scenario_row.body)
-    events: Events = []
     for incident in session.scalars(
         select(Incident).where(Incident.drill_id == run.drill_id, Incident.state == "open")
     ):
         incidents.close_incident(session, site, incident.id, actor, "演练结束 / drill ended")
-        closed = {"type": "incident", "incident": incidents.as_dict(session, incident)}
-        eventlog.record(session, site, closed, ts=now)
-        events.append((site.code, closed))
     for alarm in session.scalars(
         select(Alarm).where(Alarm.drill_id == run.drill_id, ~Alarm.closed)
     ):
@@ -91,69 +95,65 @@ def finish(
         alarm.closed, alarm.closed_utc, alarm.closed_by = True, now, actor
         alarm.cause, alarm.measures = "演练 / drill", "演练结束 / drill ended"
         alarm_service.record_event(session, alarm, "closed", actor, now, site.code)
-        events.append((site.code, {"type": "alarm", "alarm": alarm_service.as_dict(alarm)}))
     run.state, run.ended_utc, run.ended_by, run.plant_end_utc = state, now, actor, now
     hazard = run_hazard(session, site, scenario, run)
     run.result = evaluate_live_run(session, site, run, scenario, hazard)
-    end = drill_event(run, scenario_row, state)
-    eventlog.record(session, site, end, ts=now)
-    events.append((site.code, end))
-    return events
+    _banner(session, site, run, scenario_row, state, now)
 
 
 class DrillRunner:
     """Plays every running live drill of every site, a tick a second."""
 
-    def __init__(self, factory: sessionmaker[Session], bus: Bus, rules: AlarmRules) -> None:
-        self.factory, self.bus, self.rules = factory, bus, rules
+    def __init__(self, factory: sessionmaker[Session], rules: AlarmRules) -> None:
+        self.factory, self.rules = factory, rules
         self.routes = RouteCache()
         self.failures = 0
 
     async def run(self, period_s: float = TICK_S) -> None:
         while True:
-            for site, event in await asyncio.to_thread(self.tick, datetime.now(UTC)):
-                self.bus.publish(site, event)
+            try:
+                await asyncio.to_thread(self.tick, datetime.now(UTC))
+            except Exception:  # the database away: try again next tick
+                self.failures += 1
+                log.exception("drill tick failed")
             await asyncio.sleep(period_s)
 
-    def tick(self, now: datetime) -> Events:
+    def tick(self, now: datetime) -> None:
         with session_scope(self.factory) as session:
             running = list(
                 session.scalars(
                     select(DrillRun.id).where(DrillRun.mode == "live", DrillRun.state == "running")
                 )
             )
-        events: Events = []
         for run_id in running:
             try:
                 with session_scope(self.factory) as session:
-                    events += self._tick_one(session, run_id, now)
+                    self._tick_one(session, run_id, now)
             except Exception:
                 self.failures += 1
                 log.exception("drill run %s not advanced", run_id)
-        return events
 
-    def _tick_one(self, session: Session, run_id: int, now: datetime) -> Events:
+    def _tick_one(self, session: Session, run_id: int, now: datetime) -> None:
         run = session.get(DrillRun, run_id, with_for_update=True)
         if run is None or run.state != "running":
-            return []
+            return
         site = session.get(Site, run.site_id)
         row = session.get(DrillScenario, run.scenario_id)
         assert site is not None and row is not None
         scenario = Scenario.model_validate(row.body)
         t = (now - run.plant_start_utc).total_seconds()
         if t >= scenario.duration_s:
-            return finish(session, site, run, DRILL_ACTOR, "finished", now)
+            finish(session, site, run, DRILL_ACTOR, "finished", now)
+            return
         fired = set(session.scalars(_FIRED, {"site": site.id, "drill": run.drill_id}))
-        events: Events = []
         for index, inject in enumerate(scenario.injects):
             if inject.at_s <= t and index not in fired:
-                events += self._inject(session, site, run, scenario, index, inject, now)
+                self._inject(session, site, run, scenario, index, inject, now)
         incident = session.scalar(
             select(Incident).where(Incident.drill_id == run.drill_id, Incident.state == "open")
         )
         if incident is not None and _due(incident, now):
-            events += self._redraw(session, site, run, scenario, incident, t, now)
-        return events
+            self._redraw(session, site, run, scenario, incident, t, now)
 
     def _inject(
         self,
@@ -164,19 +164,27 @@ class DrillRunner:
         index: int,
         inject: Inject,
         now: datetime,
-    ) -> Events:
-        event = inject_event(run.drill_id, index, inject)
-        eventlog.record(session, site, event, ts=now)
-        events: Events = [(site.code, event)]
+    ) -> None:
+        emit(
+            session,
+            InjectFired(
+                site=site.code,
+                site_id=site.id,
+                ts_utc=now,
+                drill_id=run.drill_id,
+                index=index,
+                inject=inject.kind,
+                target=inject.target,
+                text=inject.text,
+                at_s=inject.at_s,
+            ),
+        )
         if inject.kind == "alarm" and inject.target:
             alarm = self._drill_alarm(session, site, run, inject.target, now)
-            events.append(
-                (site.code, {"type": "alarm", "alarm": alarm_service.as_dict(alarm, inject.target)})
-            )
             if scenario.auto_declare:
-                events += _declare(session, site, run, scenario, alarm)
+                _declare(session, site, run, scenario, alarm)
         elif inject.kind == "casualty" and inject.target:
-            alarm = raising.raise_drill(
+            raising.raise_drill(
                 session,
                 self.rules,
                 site,
@@ -186,8 +194,6 @@ class DrillRunner:
                 zone_code=inject.target,
                 tag_code=casualty_tag(inject.target),
             )
-            events.append((site.code, {"type": "alarm", "alarm": alarm_service.as_dict(alarm)}))
-        return events
 
     def _drill_alarm(
         self, session: Session, site: Site, run: DrillRun, sensor_code: str, now: datetime
@@ -218,7 +224,7 @@ class DrillRunner:
         incident: Incident,
         t: float,
         now: datetime,
-    ) -> Events:
+    ) -> None:
         hazard = run_hazard(session, site, scenario, run)
         zones = hazard.zones(t)
         extra = _casualties(session, site, run)
@@ -243,12 +249,7 @@ class DrillRunner:
             extra_people=extra,
         )
         incident.situation = situation
-        event = {
-            "type": "incident",
-            "incident": incidents.as_dict(session, incident, full=True, steps=False),
-        }
-        eventlog.record(session, site, event, ts=now)
-        return [(site.code, event)]
+        incidents.changed(session, site, incident, full=True, steps=False)
 
 
 def casualty_tag(zone: str) -> str:
@@ -280,17 +281,15 @@ def _due(incident: Incident, now: datetime) -> bool:
     return computed is None or (now - datetime.fromisoformat(computed)).total_seconds() >= REFRESH_S
 
 
-def _declare(
-    session: Session, site: Site, run: DrillRun, scenario: Scenario, alarm: Alarm
-) -> Events:
+def _declare(session: Session, site: Site, run: DrillRun, scenario: Scenario, alarm: Alarm) -> None:
     """Open the drill incident at the scenario's source on its first alarm."""
     exists = session.scalar(
         select(func.count()).select_from(Incident).where(Incident.drill_id == run.drill_id)
     )
     if exists:
-        return []
+        return
     release = scenario.release
-    incident = incidents.open_incident(
+    incidents.open_incident(
         session,
         site,
         DRILL_ACTOR,
@@ -304,6 +303,3 @@ def _declare(
         ),
         drill_id=run.drill_id,
     )
-    event = {"type": "incident", "incident": incidents.as_dict(session, incident)}
-    eventlog.record(session, site, event)
-    return [(site.code, event)]

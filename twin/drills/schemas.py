@@ -8,9 +8,11 @@ mistake gets a 422 with the field and the reason before anything is stored.
 from __future__ import annotations
 
 from datetime import time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from twin.schemas_geojson import Timestamp
 
 __all__ = [
     "AssumedResponse",
@@ -146,3 +148,46 @@ class RunIn(_Strict):
     """Which version of a scenario to run (the newest by default)."""
 
     version: int | None = Field(default=None, ge=1)
+
+
+class ScenarioOut(BaseModel):
+    """One stored version of a scenario."""
+
+    code: str
+    version: int
+    name: str
+    created_utc: Timestamp
+    created_by: str
+    scenario: dict[str, Any] = Field(description="the scenario as saved (see Scenario)")
+
+
+class RunScenario(BaseModel):
+    code: str
+    version: int
+    name: str
+
+
+class RunBase(BaseModel):
+    id: int
+    drill_id: str
+    mode: str = Field(description="simulation or live")
+    state: str = Field(description="running, finished, stopped or failed")
+    scenario: RunScenario
+    plant_start_utc: Timestamp
+    plant_end_utc: Timestamp | None
+    started_utc: Timestamp
+    started_by: str
+    ended_utc: Timestamp | None
+    ended_by: str | None
+
+
+class RunOut(RunBase):
+    result: dict[str, Any] | None = Field(
+        description="the evaluation: measures with their basis, score, muster curve"
+    )
+
+
+class RunSummary(RunBase):
+    """A run in a list: its score instead of the whole result."""
+
+    score: float | None

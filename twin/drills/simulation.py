@@ -30,10 +30,10 @@ from twin.drills.models import DrillRun, DrillScenario
 from twin.drills.schemas import PreMovementIn, Scenario
 from twin.drills.service import drill_event, inject_event
 from twin.events import log as eventlog
-from twin.events.replay import Scope
-from twin.events.timeline import key_events
 from twin.incidents.situation import LOCAL_TIME
 from twin.people import service as people_service
+from twin.replay.frames import Scope
+from twin.replay.timeline import key_events
 from twin.routes import service as routes
 from twin.routes.service import RouteCache
 from twin.sites.models import Site

@@ -1,1 +1,2 @@
-"""The event log: every discrete live event, kept append-only, and replay of any period."""
+"""The event spine: typed events, ``emit`` (log in the transaction, publish after commit),
+the bus and the append-only event log that replay reads."""

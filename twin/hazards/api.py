@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from twin.deps import PlantRead, SessionDep
 from twin.hazards import service
+from twin.hazards.schemas import HazardSource
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["hazard sources"])
 
 
 @router.get("/sites/{site}/hazard-sources")
-def hazard_sources(site: str, session: SessionDep, _: PlantRead) -> list[dict[str, Any]]:
+def hazard_sources(site: str, session: SessionDep, _: PlantRead) -> list[HazardSource]:
     """Major hazard sources with S, R and grade: registered and live from tank levels."""
-    return service.hazard_sources(session, get_site(session, site))
+    return [
+        HazardSource.model_validate(h)
+        for h in service.hazard_sources(session, get_site(session, site))
+    ]

@@ -2,16 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from twin.deps import IncidentsCommand, PlantRead, SessionDep
 from twin.incidents import report, service
-from twin.incidents.models import Incident
-from twin.live.bus import announce
-from twin.sites.models import Site
+from twin.incidents.schemas import IncidentOut
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["incidents"])
@@ -41,17 +38,7 @@ class CloseIn(BaseModel):
     summary: str = Field(min_length=2, max_length=4000)
 
 
-def _answer(
-    request: Request, tasks: BackgroundTasks, site: Site, session: Session, incident: Incident
-) -> dict[str, Any]:
-    """The incident as the API answers it, logged and pushed to every open map once
-    committed."""
-    out = service.as_dict(session, incident)
-    announce(request, tasks, session, site, {"type": "incident", "incident": out})
-    return out
-
-
-@router.get("/sites/{site}/incidents")
+@router.get("/sites/{site}/incidents", response_model=list[IncidentOut])
 def list_incidents(
     site: str,
     session: SessionDep,
@@ -64,14 +51,12 @@ def list_incidents(
     ]
 
 
-@router.post("/sites/{site}/incidents", status_code=201)
+@router.post("/sites/{site}/incidents", status_code=201, response_model=IncidentOut)
 def open_incident(
     site: str,
     body: IncidentIn,
     session: SessionDep,
     user: IncidentsCommand,
-    request: Request,
-    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     """Open an incident; the live loop then keeps its zones, people and routes current."""
     lonlat = (body.lon, body.lat) if body.lon is not None and body.lat is not None else None
@@ -86,44 +71,42 @@ def open_incident(
     )
     s = get_site(session, site)
     incident = service.open_incident(session, s, user.username, declared)
-    return _answer(request, tasks, s, session, incident)
+    return service.as_dict(session, incident)
 
 
-@router.get("/sites/{site}/incidents/{incident_id}")
+@router.get("/sites/{site}/incidents/{incident_id}", response_model=IncidentOut)
 def get_incident(site: str, incident_id: int, session: SessionDep, _: PlantRead) -> dict[str, Any]:
     """Everything about one incident: zones, people inside, resources, plan, timeline."""
     incident = service.get_incident(session, get_site(session, site), incident_id)
     return service.as_dict(session, incident, full=True)
 
 
-@router.post("/sites/{site}/incidents/{incident_id}/commands", status_code=201)
+@router.post(
+    "/sites/{site}/incidents/{incident_id}/commands", status_code=201, response_model=IncidentOut
+)
 def command(
     site: str,
     incident_id: int,
     body: CommandIn,
     session: SessionDep,
     user: IncidentsCommand,
-    request: Request,
-    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     s = get_site(session, site)
     incident = service.command(session, s, incident_id, user.username, body.text)
-    return _answer(request, tasks, s, session, incident)
+    return service.as_dict(session, incident)
 
 
-@router.post("/sites/{site}/incidents/{incident_id}/close")
+@router.post("/sites/{site}/incidents/{incident_id}/close", response_model=IncidentOut)
 def close(
     site: str,
     incident_id: int,
     body: CloseIn,
     session: SessionDep,
     user: IncidentsCommand,
-    request: Request,
-    tasks: BackgroundTasks,
 ) -> dict[str, Any]:
     s = get_site(session, site)
     incident = service.close_incident(session, s, incident_id, user.username, body.summary)
-    return _answer(request, tasks, s, session, incident)
+    return service.as_dict(session, incident)
 
 
 @router.get("/sites/{site}/incidents/{incident_id}/report.html", response_class=HTMLResponse)

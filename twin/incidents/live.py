@@ -13,10 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from twin.db import session_scope
-from twin.events import log as eventlog
+from twin.feeds.board import FeedBoard
 from twin.incidents import service, situation
 from twin.incidents.models import Incident
-from twin.live.bus import Bus
 from twin.routes.service import RouteCache
 from twin.sites.models import Site
 
@@ -25,17 +24,24 @@ log = logging.getLogger("twin.incidents")
 REFRESH_S = 5.0
 
 
+def fit_feed(incident_id: int) -> str:
+    return f"fit:{incident_id}"
+
+
 class IncidentLoop:
-    def __init__(self, factory: sessionmaker[Session], bus: Bus) -> None:
-        self.factory, self.bus = factory, bus
+    def __init__(self, factory: sessionmaker[Session], feeds: FeedBoard | None = None) -> None:
+        self.factory, self.feeds = factory, feeds
         self.routes = RouteCache()
         self.refreshes = 0
         self.failures = 0
 
     async def run(self, period_s: float = REFRESH_S) -> None:
         while True:
-            for site, event in await asyncio.to_thread(self.refresh_all):
-                self.bus.publish(site, event)
+            try:
+                await asyncio.to_thread(self.refresh_all)
+            except Exception:  # the database away: the next round tries again
+                self.failures += 1
+                log.exception("incidents not refreshed")
             await asyncio.sleep(period_s)
 
     def refresh_all(self) -> list[tuple[str, dict[str, Any]]]:
@@ -49,15 +55,46 @@ class IncidentLoop:
                     .where(Incident.state == "open", Incident.drill_id.is_(None))
                 )
             )
+        self._retire_closed({incident_id for incident_id, _ in open_ids})
         events = []
         for incident_id, site_code in open_ids:
             try:
-                events.append((site_code, self.refresh_one(incident_id)))
+                out = self.refresh_one(incident_id)
+                events.append((site_code, out))
                 self.refreshes += 1
             except Exception:
                 self.failures += 1
                 log.exception("incident %s not refreshed", incident_id)
+                continue
+            self._report_fit(site_code, out)
         return events
+
+    def _report_fit(self, site: str, incident: dict[str, Any]) -> None:
+        """The fit of a toxic release is a feed: live while a usable fit drives its zones."""
+        if self.feeds is None or incident["kind"] != "toxic_release":
+            return
+        key = fit_feed(incident["id"])
+        self.feeds.declare(key, "fit", site, f"源项反演 / source fit #{incident['id']}")
+        situation = incident.get("situation") or {}
+        if situation.get("fit"):
+            self.feeds.seen(key)
+        elif situation.get("fit_rejected"):
+            rejected = situation["fit_rejected"]
+            self.feeds.fail(
+                key,
+                f"fit rejected (R² {rejected['r2']:.2f} < {rejected['min_r2']}); "
+                f"zones use {situation.get('release_basis', 'the declared rate')}",
+            )
+        else:
+            reason = situation.get("error") or "no detector sees the release"
+            self.feeds.fail(key, f"{reason}; zones use {situation.get('release_basis', '—')}")
+
+    def _retire_closed(self, open_ids: set[int]) -> None:
+        if self.feeds is None:
+            return
+        for feed in self.feeds.feeds():
+            if feed.kind == "fit" and int(feed.key.split(":")[1]) not in open_ids:
+                self.feeds.retire(feed.key)
 
     def refresh_one(self, incident_id: int) -> dict[str, Any]:
         with session_scope(self.factory) as session:
@@ -68,9 +105,4 @@ class IncidentLoop:
             situation.refresh(session, site, incident, datetime.now(UTC), self.routes)
             # Whole (zones, people, routes): the maps draw it without asking again, and a
             # replay shows it exactly as it was.
-            event = {
-                "type": "incident",
-                "incident": service.as_dict(session, incident, full=True, steps=False),
-            }
-            eventlog.record(session, site, event)
-            return event
+            return service.changed(session, site, incident, full=True, steps=False)

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from twin.alarms.models import Alarm
 from twin.audit import service as audit
 from twin.errors import Conflict, NotFound, ValidationFailed
-from twin.events import log as eventlog
+from twin.events.emit import emit
+from twin.events.types import IncidentChanged, IncidentStep
 from twin.incidents.models import Incident, IncidentEvent, ThreatZone
 from twin.incidents.plans import plan_for
 from twin.people.geofence import PRESENCE_TIMEOUT
@@ -122,7 +123,26 @@ def open_incident(
     session.flush()
     detail = {"kind": d.kind, "hazard_source": source, "chemical": chemical}
     record(session, site, incident, actor, "opened", incident.title, detail)
+    changed(session, site, incident)
     return incident
+
+
+def changed(
+    session: Session, site: Site, incident: Incident, *, full: bool = False, steps: bool = True
+) -> dict[str, Any]:
+    """Tell the log and the maps what the incident looks like now; returns that."""
+    out = as_dict(session, incident, full=full, steps=steps)
+    emit(
+        session,
+        IncidentChanged(
+            site=site.code,
+            site_id=site.id,
+            ts_utc=datetime.now(UTC),
+            drill_id=incident.drill_id,
+            incident=out,
+        ),
+    )
+    return out
 
 
 def record(
@@ -146,20 +166,20 @@ def record(
         detail=detail,
     )
     session.add(event)
-    if kind != SITUATION:  # a recomputation is logged whole by the loop
-        eventlog.record(
+    if kind != SITUATION:  # a recomputation is emitted whole by the loop
+        emit(
             session,
-            site,
-            {
-                "type": "incident_step",
-                "incident_id": incident.id,
-                "kind": kind,
-                "actor": actor,
-                "text": text_,
-                "detail": detail,
-                "drill_id": incident.drill_id,
-            },
-            ts=event.ts_utc,
+            IncidentStep(
+                site=site.code,
+                site_id=site.id,
+                ts_utc=event.ts_utc,
+                drill_id=incident.drill_id,
+                incident_id=incident.id,
+                step=kind,
+                actor=actor,
+                text=text_,
+                detail=detail,
+            ),
         )
     if audited:
         change = audit.Change(
@@ -194,6 +214,7 @@ def list_incidents(session: Session, site: Site, state: str | None = None) -> li
 def command(session: Session, site: Site, incident_id: int, actor: str, text_: str) -> Incident:
     incident = _open(session, site, incident_id)
     record(session, site, incident, actor, "command", text_)
+    changed(session, site, incident)
     return incident
 
 
@@ -204,6 +225,7 @@ def close_incident(
     incident.state, incident.closed_utc, incident.closed_by = "closed", datetime.now(UTC), actor
     incident.summary = summary
     record(session, site, incident, actor, "closed", summary)
+    changed(session, site, incident)
     return incident
 
 

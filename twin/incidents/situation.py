@@ -34,6 +34,7 @@ from sim.consequence.scenarios import (
 from sim.consequence.stability import Sky, Stability, stability_class
 from sim.consequence.zones import Zone as ModelZone
 from twin.alarms import service as alarm_service
+from twin.feeds.board import FeedRules, load_feed_rules
 from twin.incidents import service
 from twin.incidents.fusion import (
     AIR_MOLAR_MASS_G_MOL,
@@ -70,6 +71,11 @@ ORDER BY geography(s.geom) <-> geography(i.source)
 @lru_cache
 def chemical_table() -> ChemicalTable:
     return load_chemicals(CHEMICALS)
+
+
+@lru_cache
+def fit_rules() -> FeedRules:
+    return load_feed_rules()
 
 
 def live_wind(session: Session, incident: Incident, now: datetime) -> Wind | None:
@@ -163,16 +169,30 @@ def refresh(
         if readings:
             candidates = candidate_sources(session, site, incident)
             fit = fit_source(chemical, wind, stability, readings, candidates)
+    rejected = None
+    min_r2 = fit_rules().min_r2_to_use
+    if fit is not None and fit.fit.r2 < min_r2:
+        # A fit that explains the detectors this badly (stale or broken readings, a wrong
+        # source) is no estimate: the zones keep the rate they had, and say why.
+        rejected = {
+            "r2": round(fit.fit.r2, 3),
+            "min_r2": min_r2,
+            "release_kg_s": fit.fit.release_rate,
+            "rule": fit_rules().version,
+        }
+        fit = None
     if fit is not None:
         rate, basis = fit.fit.release_rate, "fitted to detectors"
         incident.release_kg_s, incident.release_estimated = rate, True
     elif incident.release_kg_s is not None:
         rate, basis = (
             incident.release_kg_s,
-            "estimated" if incident.release_estimated else "declared",
+            "estimated (last usable fit)" if incident.release_estimated else "declared",
         )
     else:
         rate, basis = DEFAULT_RELEASE_KG_S, "assumed (nothing declared, no detector sees it)"
+    if rejected is not None:
+        basis += f"; fit rejected (R² {rejected['r2']:.2f} < {min_r2})"
     result = assess(incident.kind, chemical, table.version, wind, stability, rate)
     x0, y0 = service.source_xy(session, incident, site.metric_srid)
     if fit is not None:
@@ -190,6 +210,7 @@ def refresh(
         "release_kg_s": rate,
         "release_basis": basis,
         "fit": None if fit is None else fit.as_dict(),
+        "fit_rejected": rejected,
         "source": _source(site, (x0, y0), fit),
         "warnings": [w.as_dict() for w in result.warnings],
     }

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
 
 from twin.alarms import service as alarms
 from twin.auth.permissions import allowed
-from twin.auth.service import Principal, principal_from_token
+from twin.auth.websocket import TRY_AGAIN, admitted
 from twin.db import session_scope
 from twin.deps import MetricsRead, PlantRead
 from twin.drills import service as drill_service
-from twin.errors import TwinError
+from twin.events.drills import from_a_drill, without_drills
 from twin.incidents import service as incidents
 from twin.live.metrics import CONTENT_TYPE, render
+from twin.live.schemas import DeviceOut
 from twin.people import service as people
 from twin.readings import service as readings
 from twin.sites.service import get_site
@@ -29,10 +30,6 @@ router = APIRouter(tags=["live"])
 def metrics(request: Request, _: MetricsRead) -> Response:
     """Prometheus text format (scrape with a bearer token of an admin)."""
     return Response(render(request.app.state), media_type=CONTENT_TYPE)
-
-
-# WebSocket close codes: 1008 policy violation (auth), 1013 try again later (lagging).
-POLICY, TRY_AGAIN = 1008, 1013
 
 
 def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
@@ -59,28 +56,6 @@ def _snapshot(factory: Any, site_code: str) -> dict[str, Any]:
         }
 
 
-async def admitted(
-    websocket: WebSocket, site: str, permission: str = "plant:read"
-) -> Principal | None:
-    """Authenticate a WebSocket with ``?access_token=`` (browsers cannot set headers on
-    WebSockets) and accept it when the caller may ``permission`` at an existing ``site``
-    (returns the caller); otherwise close it with the reason (1008)."""
-    app = websocket.app
-    token = websocket.query_params.get("access_token", "")
-    try:
-        with session_scope(app.state.sessionmaker) as session:
-            principal = principal_from_token(session, app.state.settings, token)
-            get_site(session, site)
-    except TwinError as exc:
-        await websocket.close(code=POLICY, reason=exc.message[:120])
-        return None
-    if not allowed(principal.role, permission):
-        await websocket.close(code=POLICY, reason="not allowed")
-        return None
-    await websocket.accept()
-    return principal
-
-
 @router.websocket("/sites/{site}/stream")
 async def stream(websocket: WebSocket, site: str) -> None:
     """Live events: a snapshot, then readings, alarms, positions, headcount, incidents.
@@ -99,6 +74,8 @@ async def stream(websocket: WebSocket, site: str) -> None:
     gone = asyncio.create_task(_until_disconnect(websocket))
     try:
         snapshot = await asyncio.to_thread(_snapshot, factory, site)
+        board = getattr(app.state, "feeds", None)
+        snapshot["feeds"] = [f.as_dict() for f in board.feeds(site)] if board else []
         await websocket.send_json(without_drills(snapshot) if real_only else snapshot)
         while not gone.done():
             try:
@@ -120,29 +97,12 @@ async def stream(websocket: WebSocket, site: str) -> None:
             await websocket.close()
 
 
-def from_a_drill(event: dict[str, Any]) -> bool:
-    """Whether a live message belongs to a drill (its banner, injects, alarms, incident)."""
-    if event.get("type") in ("drill", "inject", "muster", "density") or event.get("drill_id"):
-        return True
-    return any(
-        isinstance(event.get(k), dict) and event[k].get("drill_id") for k in ("alarm", "incident")
-    )
-
-
-def without_drills(snapshot: dict[str, Any]) -> dict[str, Any]:
-    return snapshot | {
-        "alarms": [a for a in snapshot["alarms"] if not a.get("drill_id")],
-        "incidents": [i for i in snapshot["incidents"] if not i.get("drill_id")],
-        "drills": [],
-    }
-
-
 async def _until_disconnect(websocket: WebSocket) -> None:
     while (await websocket.receive())["type"] != "websocket.disconnect":
         pass  # whatever a client sends is ignored
 
 
-@router.get("/sites/{site}/devices")
+@router.get("/sites/{site}/devices", response_model=list[DeviceOut])
 def devices(site: str, request: Request, _: PlantRead) -> list[dict[str, Any]]:
     """Field devices as this process sees them: MQTT status (retained, last will) and
     Modbus polling state. Empty when the live plane is not running here."""

@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from devices.mqtt.payloads import PositionReport
 from devices.values import Quality, RangeEpoch, Reading
 from twin.alarms import raising
-from twin.alarms import service as alarms
-from twin.alarms.notify import Notifier
 from twin.alarms.rules import AlarmRules, SensorConditions, Transition
 from twin.db import session_scope
-from twin.events import log as eventlog
-from twin.live.bus import Bus
+from twin.events.emit import emit_all
+from twin.events.types import ReadingsBatch
+from twin.feeds.board import FeedBoard
 from twin.live.registry import LiveSensor, SensorRegistry
 from twin.people.live import PeopleTracker
 from twin.readings import store
@@ -47,6 +46,14 @@ REGISTRY_REFRESH_S = 10.0
 RETRY_FIRST_S, RETRY_MAX_S = 0.5, 10.0
 
 
+def wind_feed(site: str, sensor: str) -> str:
+    return f"wind:{site}:{sensor}"
+
+
+def positioning_feed(site: str) -> str:
+    return f"positioning:{site}"
+
+
 @dataclass
 class Undo:
     """In-memory state as it was before a batch touched it, saved on first touch."""
@@ -54,8 +61,8 @@ class Undo:
     sensors: dict[int, tuple[LiveSensor, SensorConditions]] = field(default_factory=dict)
     sites: dict[str, Any] = field(default_factory=dict)
 
-    def roll_back(self, people: PeopleTracker, logged: eventlog.HeadcountFilter) -> None:
-        logged.forget()  # the headcount it let through was not stored after all
+    def roll_back(self, people: PeopleTracker) -> None:
+        people.headcounts.forget()  # the headcount it let through was not stored after all
         for sensor, conditions in self.sensors.values():
             sensor.conditions = conditions
         for code, state in self.sites.items():
@@ -76,10 +83,9 @@ class LiveEngine:
         self,
         factory: sessionmaker[Session],
         rules: AlarmRules,
-        bus: Bus,
-        notifier: Notifier | None = None,
+        feeds: FeedBoard | None = None,
     ) -> None:
-        self.factory, self.rules, self.bus, self.notifier = factory, rules, bus, notifier
+        self.factory, self.rules, self.feeds = factory, rules, feeds
         self.queue: asyncio.Queue[Envelope] = asyncio.Queue()
         self.registry = SensorRegistry()
         self.people = PeopleTracker(rules)
@@ -90,8 +96,6 @@ class LiveEngine:
         self._batch_at = 0.0
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
-        self.headcounts = eventlog.HeadcountFilter()
-        self._site_ids: dict[str, int] = {}
 
     async def run(self) -> None:
         """Consume the queue forever (cancel the task to stop)."""
@@ -101,7 +105,7 @@ class LiveEngine:
             while True:
                 try:
                     async with self._lock:
-                        events = await asyncio.to_thread(self._process, batch)
+                        await asyncio.to_thread(self._process, batch)
                     break
                 except Exception:
                     self.counters["batch_failures"] += 1
@@ -113,8 +117,6 @@ class LiveEngine:
             for envelope in batch:
                 if envelope.ack is not None:
                     envelope.ack()
-            for site, event in events:
-                self._publish(site, event)
 
     async def sweep_stale(self, period_s: float = 1.0) -> None:
         """Raise stale alarms for sensors that went quiet (runs beside :meth:`run`).
@@ -136,24 +138,9 @@ class LiveEngine:
                 continue
             try:
                 async with self._lock:
-                    events = await asyncio.to_thread(self._stale, datetime.now(UTC))
+                    await asyncio.to_thread(self._stale, datetime.now(UTC))
             except Exception:
                 log.exception("stale sweep failed")
-                continue
-            for site, event in events:
-                self._publish(site, event)
-
-    def _publish(self, site: str, event: dict[str, Any]) -> None:
-        self.bus.publish(site, event)
-        alarm = event.get("alarm") if event["type"] == "alarm" else None
-        if (
-            self.notifier is not None
-            and alarm is not None
-            and alarm["state"] == "raised"
-            and alarm["parent_id"] is None
-            and alarm["drill_id"] is None
-        ):
-            self.notifier.notify(0, {"site": site, **alarm})
 
     async def _next_batch(self) -> list[Envelope]:
         batch = [await self.queue.get()]
@@ -182,6 +169,34 @@ class LiveEngine:
             self.registry.load(session)
             self.people.load(session)
             self._loaded_at = time.monotonic()
+            self._declare_feeds()
+
+    def _declare_feeds(self) -> None:
+        """The feeds this engine sees: each wind sensor, each site's positioning."""
+        if self.feeds is None:
+            return
+        for (site, code), sensor in self.registry.by_code.items():
+            if sensor.kind == "wind":
+                self.feeds.declare(wind_feed(site, code), "wind", site, sensor.label)
+        for site in self.people.sites:
+            self.feeds.declare(
+                positioning_feed(site), "positioning", site, "人员定位 / positioning"
+            )
+
+    def _report_seen(self, batch: list[Envelope]) -> None:
+        """After a commit: what the stored batch proves alive."""
+        if self.feeds is None:
+            return
+        now = datetime.now(UTC)
+        for envelope in batch:
+            item = envelope.item
+            if isinstance(item, Reading):
+                sensor = self.registry.get(item.site, item.sensor)
+                if sensor is not None and sensor.kind == "wind" and item.quality == Quality.GOOD:
+                    self.feeds.seen(wind_feed(item.site, item.sensor), min(item.ts_utc, now))
+            elif item.site in self.people.sites:
+                # Device time, but never ahead of ours: a fast clock must not look live.
+                self.feeds.seen(positioning_feed(item.site), min(item.ts_utc, now))
 
     def _resolve(self, session: Session, reading: Reading) -> LiveSensor | None:
         sensor = self.registry.get(reading.site, reading.sensor)
@@ -200,7 +215,7 @@ class LiveEngine:
             return replace(reading, quality=Quality.BAD)
         return reading
 
-    def _process(self, batch: list[Envelope]) -> list[tuple[str, dict[str, Any]]]:
+    def _process(self, batch: list[Envelope]) -> None:
         """Store and evaluate one batch; all of it, or none of it and no state changed.
 
         The alarm and geofence state in memory is saved first and put back if the batch
@@ -209,16 +224,14 @@ class LiveEngine:
         undo = Undo()
         counts: Counter[str] = Counter()
         try:
-            events = self._process_batch(batch, counts, undo)
+            self._process_batch(batch, counts, undo)
         except BaseException:
-            undo.roll_back(self.people, self.headcounts)
+            undo.roll_back(self.people)
             raise
         self.counters.update(counts)
-        return events
+        self._report_seen(batch)
 
-    def _process_batch(
-        self, batch: list[Envelope], counts: Counter[str], undo: Undo
-    ) -> list[tuple[str, dict[str, Any]]]:
+    def _process_batch(self, batch: list[Envelope], counts: Counter[str], undo: Undo) -> None:
         with session_scope(self.factory) as session:
             self._refresh(session)
             resolved: list[tuple[LiveSensor, Reading]] = []
@@ -248,25 +261,9 @@ class LiveEngine:
                 self.oldest_new_ts = min(self.oldest_new_ts or oldest, oldest)
             counts["stored"] += len(new)
             counts["duplicates"] += len(rows) - len(new)
-            events = self._evaluate(session, resolved, new, undo)
+            self._evaluate(session, resolved, new, undo)
             if people:
-                events += self.people.handle(session, people, undo.sites)
-            self._log(session, events)
-        return events
-
-    def _log(self, session: Session, events: list[tuple[str, dict[str, Any]]]) -> None:
-        """Append the batch's events to the event log, in the batch's transaction."""
-        missing = {site for site, _ in events} - self._site_ids.keys()
-        self._site_ids |= eventlog.site_ids(session, missing)
-        eventlog.record_all(
-            session.connection(),
-            (
-                (self._site_ids[site], event)
-                for site, event in events
-                if site in self._site_ids and self.headcounts.changed(site, event)
-            ),
-            skip=eventlog.LOGGED_AT_SOURCE,
-        )
+                self.people.handle(session, people, undo.sites)
 
     def _evaluate(
         self,
@@ -274,25 +271,36 @@ class LiveEngine:
         resolved: list[tuple[LiveSensor, Reading]],
         new: set[tuple[int, datetime]],
         undo: Undo,
-    ) -> list[tuple[str, dict[str, Any]]]:
-        latest: dict[str, dict[str, Reading]] = {}
-        events: list[tuple[str, dict[str, Any]]] = []
-        for sensor, reading in sorted(resolved, key=lambda p: p[1].ts_utc):
-            if (sensor.ref.sensor_id, reading.ts_utc) not in new:
-                continue  # a redelivery: evaluated when it first arrived
+    ) -> None:
+        fresh = [
+            (sensor, reading)
+            for sensor, reading in sorted(resolved, key=lambda p: p[1].ts_utc)
+            # A redelivery was evaluated when it first arrived.
+            if (sensor.ref.sensor_id, reading.ts_utc) in new
+        ]
+        self._emit_readings(session, fresh)
+        for sensor, reading in fresh:
             undo.sensors.setdefault(sensor.ref.sensor_id, (sensor, sensor.conditions.clone()))
             transitions = sensor.conditions.evaluate(
                 self.rules, sensor.points, reading.ts_utc, reading.value, str(reading.quality)
             )
-            events += self._apply(session, sensor, transitions)
+            self._apply(session, sensor, transitions)
+
+    def _emit_readings(self, session: Session, fresh: list[tuple[LiveSensor, Reading]]) -> None:
+        """Coalesced: one event per site per batch with the newest value of each sensor."""
+        latest: dict[str, dict[str, Reading]] = {}
+        site_ids: dict[str, int] = {}
+        for sensor, reading in fresh:
             latest.setdefault(reading.site, {})[reading.sensor] = reading
-        # Coalesced: one event per site per batch with the newest value of each sensor.
-        return [
-            (
-                site,
-                {
-                    "type": "readings",
-                    "sensors": {
+            site_ids[reading.site] = sensor.ref.site_id
+        emit_all(
+            session,
+            [
+                ReadingsBatch(
+                    site=site,
+                    site_id=site_ids[site],
+                    ts_utc=max(r.ts_utc for r in values.values()),
+                    sensors={
                         code: {
                             "ts": r.ts_utc.isoformat(),
                             "value": r.value,
@@ -300,36 +308,21 @@ class LiveEngine:
                         }
                         for code, r in values.items()
                     },
-                },
-            )
-            for site, values in latest.items()
-        ] + events
+                )
+                for site, values in latest.items()
+            ],
+        )
 
-    def _apply(
-        self, session: Session, sensor: LiveSensor, transitions: list[Transition]
-    ) -> list[tuple[str, dict[str, Any]]]:
-        if not transitions:
-            return []
-        changed = raising.apply(session, sensor.ref, transitions, self.rules)
-        self.counters["alarm_transitions"] += len(transitions)
-        return [
-            (
-                sensor.ref.site_code,
-                {
-                    "type": "alarm",
-                    "alarm": alarms.as_dict(a, sensor.ref.sensor_code if a.sensor_id else None),
-                },
-            )
-            for a in changed
-        ]
+    def _apply(self, session: Session, sensor: LiveSensor, transitions: list[Transition]) -> None:
+        """Alarm transitions: the alarm service emits each one."""
+        if transitions:
+            raising.apply(session, sensor.ref, transitions, self.rules)
+            self.counters["alarm_transitions"] += len(transitions)
 
-    def _stale(self, now: datetime) -> list[tuple[str, dict[str, Any]]]:
-        events: list[tuple[str, dict[str, Any]]] = []
+    def _stale(self, now: datetime) -> None:
         with session_scope(self.factory) as session:
             self._refresh(session)
             for sensor in self.registry.by_code.values():
                 transition = sensor.conditions.check_stale(self.rules, now)
                 if transition is not None:
-                    events += self._apply(session, sensor, [transition])
-            self._log(session, events)
-        return events
+                    self._apply(session, sensor, [transition])

@@ -33,9 +33,24 @@ class LiveCollector:
             "malformed",
             "connects",
             "disconnects",
+            "redelivered",
+            "probes",
         ):
             ingest.add_metric([outcome], counters.get(outcome, 0))
         yield ingest
+        restarts = CounterMetricFamily(
+            "twin_mqtt_consumer_restarts", "MQTT consumers restarted by the watchdog"
+        )
+        restarts.add_metric([], plane.counters.get("ingest_restarts", 0))
+        yield restarts
+        feeds = GaugeMetricFamily(
+            "twin_feed_live",
+            "1 while a feed is live, 0 while late or down (see the state label)",
+            labels=["feed", "kind", "state"],
+        )
+        for feed in plane.feeds.feeds():
+            feeds.add_metric([feed.key, feed.kind, str(feed.state)], float(feed.state == "live"))
+        yield feeds
         engine = CounterMetricFamily(
             "twin_engine_readings", "Readings by outcome in the engine", labels=["outcome"]
         )

@@ -105,6 +105,7 @@ class ModbusIngress:
         self.poller: ModbusPoller | None = None
         self.readings: asyncio.Queue[Reading] = asyncio.Queue()
         self._bridge: asyncio.Task[None] | None = None
+        self.names: dict[str, str] = {}
 
     async def start(self) -> None:
         served_at = None
@@ -112,9 +113,13 @@ class ModbusIngress:
             self.simulator = ModbusDeviceSimulator(_simulated(self.devices, self.maps))
             await self.simulator.start()
             served_at = ("127.0.0.1", self.simulator.port)
-        self.poller = ModbusPoller(
-            self.devices.configs(served_at), self.readings, register_maps=self.maps
-        )
+        configs = self.devices.configs(served_at)
+        # A device's name in the site's file, by the poller's key for it (host:port/unit).
+        self.names = {
+            c.source: str(d.get("name", c.source))
+            for c, d in zip(configs, self.devices.devices, strict=True)
+        }
+        self.poller = ModbusPoller(configs, self.readings, register_maps=self.maps)
         await self.poller.start()
         self._bridge = asyncio.create_task(self._forward(), name="modbus-bridge")
 

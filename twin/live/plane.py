@@ -1,4 +1,4 @@
-"""The live data plane inside the app: broker, MQTT ingest, engine and stale sweep."""
+"""The live data plane inside the app: broker, MQTT ingest, engine, feeds and watchdog."""
 
 from __future__ import annotations
 
@@ -6,52 +6,41 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from devices.mqtt.client import Ack, Item, MqttIngest
-from devices.simulators.plant_mqtt import PlantSimulator, SimSensor
-from devices.simulators.walkers import WalkerSimulator
+from devices.mqtt.client import Ack, Item, MqttIngest, redacted
 from twin.alarms import raising
 from twin.alarms import service as alarm_service
 from twin.alarms.notify import CHANNELS, Notifier
 from twin.alarms.rules import load_rules
 from twin.config import Settings
 from twin.db import session_scope
+from twin.demo.devices import DemoDevices
 from twin.drills.live import DrillRunner
 from twin.embedded.mosquitto import PrivateBroker, resolve_broker
+from twin.events.bus import Bus
+from twin.feeds import service as feed_service
+from twin.feeds.board import Feed, FeedBoard, load_feed_rules
 from twin.incidents.live import IncidentLoop
-from twin.live.bus import Bus
 from twin.live.engine import Envelope, LiveEngine
 from twin.live.modbus_site import DEMO_DEVICES, ModbusIngress, SiteDevices, load_site_devices
-from twin.people import service as people_service
-from twin.plant.models import Sensor
 from twin.readings import maintenance, store
 from twin.sites.models import Site
-from twin.sites.service import get_site
 
 log = logging.getLogger("twin.live")
-DEMO_SITE = "demo"
 ESCALATION_CHECK_S = 15.0
 MAINTENANCE_EVERY_S = 60.0
+FEEDS_EVERY_S = 1.0
 SWITCH_INTERVAL_S = 0.001
-_EDGES = text("""
-SELECT from_node, to_node, ST_X(a), ST_Y(a), ST_X(b), ST_Y(b), kind
-FROM (SELECT from_node, to_node, kind,
-             ST_Transform(ST_StartPoint(geom), :srid) AS a,
-             ST_Transform(ST_EndPoint(geom), :srid) AS b
-      FROM route_edges WHERE site_id = :site) AS e
-""")
-# People stop to work next to the equipment: its points, in metres.
-_SPOTS = text("""
-SELECT ST_X(ST_Transform(geom, :srid)), ST_Y(ST_Transform(geom, :srid))
-FROM equipment WHERE site_id = :site
-""")
+MQTT_FEED = "mqtt"
 RULES = Path(__file__).resolve().parents[2] / "data" / "rules" / "alarm_engine.yaml"
 
 
@@ -60,27 +49,67 @@ class LivePlane:
         self.settings, self.factory, self.bus = settings, factory, bus
         urls = [settings.notify_webhook_url, *settings.escalation_webhook_urls]
         self.notifier = Notifier([[CHANNELS["webhook"](u)] if u else [] for u in urls])
-        self.engine = LiveEngine(factory, load_rules(RULES), bus, self.notifier)
-        self.incidents = IncidentLoop(factory, bus)
-        self.drills = DrillRunner(factory, bus, self.engine.rules)
+        self.feeds = FeedBoard(load_feed_rules())
+        self.engine = LiveEngine(factory, load_rules(RULES), self.feeds)
+        self.incidents = IncidentLoop(factory, self.feeds)
+        self.drills = DrillRunner(factory, self.engine.rules)
         self.broker: PrivateBroker | None = None
         self.ingest: MqttIngest | None = None
         self.tasks: list[asyncio.Task[None]] = []
-        self.simulator: PlantSimulator | None = None
-        self.walkers: WalkerSimulator | None = None
+        self.demo: DemoDevices | None = None
         self.modbus: ModbusIngress | None = None
         self.mqtt_url = ""
+        self.counters: Counter[str] = Counter()
+        self._unrecorded: list[Feed] = []
+        bus.listen(self._notify_raised)
+
+    def _notify_raised(self, site: str, event: dict[str, Any]) -> None:
+        """A real alarm raised (not a flood's child, not a drill's) goes to the channels."""
+        alarm = event.get("alarm") if event["type"] == "alarm" else None
+        if (
+            alarm is not None
+            and event.get("transition") == "raised"
+            and alarm["parent_id"] is None
+            and alarm["drill_id"] is None
+        ):
+            self.notifier.notify(0, {"site": site, **alarm})
 
     async def start(self) -> None:
         # paho's network thread, the engine's worker thread and the event loop hand each
         # reading on under one GIL; the default 5 ms switch interval adds up to 5 ms per
         # hand-over to an alarm's way to the screen.
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-        with session_scope(self.factory) as session:
-            store.ensure_partitions_ahead(session.connection())
+        await asyncio.to_thread(self._partitions_ahead)
         self.mqtt_url, self.broker = await asyncio.to_thread(
             resolve_broker, self.settings.mqtt_url, self.settings.data_dir
         )
+        self._start_ingest()
+        polled: set[str] = set()
+        devices_file = self.settings.modbus_devices or (
+            DEMO_DEVICES if self.settings.simulate else None
+        )
+        if devices_file is not None:
+            devices = await asyncio.to_thread(self._devices, devices_file)
+            self.modbus = ModbusIngress(devices, self.engine.queue, simulate=self.settings.simulate)
+            await self.modbus.start()
+            polled = devices.sensor_codes
+        if self.settings.simulate:
+            self.demo = DemoDevices(self.factory, self.mqtt_url, polled)
+            await self.demo.start()
+        self.tasks = [
+            asyncio.create_task(self.engine.run(), name="live-engine"),
+            asyncio.create_task(self.engine.sweep_stale(), name="stale-sweep"),
+            asyncio.create_task(self._maintain(), name="maintenance"),
+            asyncio.create_task(self.notifier.run(), name="notifier"),
+            asyncio.create_task(self._escalate(), name="escalation"),
+            asyncio.create_task(self.incidents.run(), name="incidents"),
+            asyncio.create_task(self.drills.run(), name="drills"),
+            asyncio.create_task(self._watch_ingest(), name="ingest-watchdog"),
+            asyncio.create_task(self._watch_feeds(), name="feeds"),
+        ]
+        log.info("live data plane on %s", redacted(self.mqtt_url))
+
+    def _start_ingest(self) -> None:
         loop = asyncio.get_running_loop()
         queue = self.engine.queue
 
@@ -100,31 +129,70 @@ class LivePlane:
             shared_group=self.settings.mqtt_shared_group,
         )
         self.ingest.start()
-        polled: set[str] = set()
-        devices_file = self.settings.modbus_devices or (
-            DEMO_DEVICES if self.settings.simulate else None
-        )
-        if devices_file is not None:
-            devices = await asyncio.to_thread(self._devices, devices_file)
-            self.modbus = ModbusIngress(devices, queue, simulate=self.settings.simulate)
-            await self.modbus.start()
-            polled = devices.sensor_codes
-        if self.settings.simulate:
-            self.simulator = await asyncio.to_thread(self._simulator, polled)
-            self.simulator.start()
-            self.walkers = await asyncio.to_thread(self._walkers)
-            if self.walkers is not None:
-                self.walkers.start()
-        self.tasks = [
-            asyncio.create_task(self.engine.run(), name="live-engine"),
-            asyncio.create_task(self.engine.sweep_stale(), name="stale-sweep"),
-            asyncio.create_task(self._maintain(), name="maintenance"),
-            asyncio.create_task(self.notifier.run(), name="notifier"),
-            asyncio.create_task(self._escalate(), name="escalation"),
-            asyncio.create_task(self.incidents.run(), name="incidents"),
-            asyncio.create_task(self.drills.run(), name="drills"),
-        ]
-        log.info("live data plane on %s", self.mqtt_url)
+        self.feeds.declare(MQTT_FEED, "mqtt", None, "MQTT 接入 / MQTT ingest")
+
+    async def _watch_ingest(self) -> None:
+        """The consumer watchdog. The socket can look up while the consumer is stuck (a
+        callback that never returns: paho's thread handles nothing more, acknowledges
+        nothing, and the broker still holds the connection). The probe the consumer
+        sends itself must come back; when nothing is handled for the stuck limit, the
+        client is abandoned and a new one takes its session over."""
+        rules = self.feeds.rules
+        while True:
+            await asyncio.sleep(rules.probe_every_s)
+            ingest = self.ingest
+            if ingest is None:
+                continue
+            ingest.probe()
+            idle_s = time.monotonic() - ingest.handled_at
+            if not ingest.connected.is_set():
+                self.feeds.fail(MQTT_FEED, f"not connected to {redacted(self.mqtt_url)}")
+            elif idle_s > rules.stuck_after_s:
+                self.counters["ingest_restarts"] += 1
+                reason = f"consumer stuck: nothing handled for {idle_s:.0f} s; restarted"
+                log.error("MQTT %s", reason)
+                self.feeds.fail(MQTT_FEED, reason)
+                ingest.abandon()
+                self._start_ingest()
+            else:
+                self.feeds.seen(MQTT_FEED, datetime.now(UTC) - timedelta(seconds=idle_s))
+
+    async def _watch_feeds(self, period_s: float = FEEDS_EVERY_S) -> None:
+        """Judge every feed each second; a change reaches the maps, the log and, for a
+        feed that went down, an alarm. A change not recorded (the database away) is
+        recorded with the next."""
+        while True:
+            await asyncio.sleep(period_s)
+            self._modbus_seen()
+            changed = self._unrecorded + self.feeds.evaluate()
+            if not changed:
+                continue
+            try:
+                await asyncio.to_thread(self._record_feeds, changed)
+                self._unrecorded = []
+            except Exception:
+                self._unrecorded = changed
+                log.exception("feed changes not recorded; retrying")
+
+    def _modbus_seen(self) -> None:
+        modbus = self.modbus
+        if modbus is None or modbus.poller is None:
+            return
+        site = modbus.devices.site
+        for source, status in modbus.poller.status.items():
+            name = modbus.names.get(source, source)
+            key = f"modbus:{site}:{name}"
+            self.feeds.declare(key, "modbus", site, f"Modbus {name}")
+            if status.last_ok_at is not None:
+                self.feeds.seen(key, status.last_ok_at)
+            if status.last_error and status.consecutive_failures:
+                feed = self.feeds.get(key)
+                if feed is not None and feed.state != "live":
+                    self.feeds.fail(key, status.last_error)
+
+    def _record_feeds(self, changed: list[Feed]) -> None:
+        with session_scope(self.factory) as session:
+            feed_service.record_changes(session, self.engine.rules, changed)
 
     async def _maintain(self, period_s: float = MAINTENANCE_EVERY_S) -> None:
         """Rollups and retention in the background (idempotent, so several workers may)."""
@@ -157,6 +225,10 @@ class LivePlane:
                 for a in raising.due_for_escalation(session, self.engine.rules, datetime.now(UTC))
             ]
 
+    def _partitions_ahead(self) -> None:
+        with session_scope(self.factory) as session:
+            store.ensure_partitions_ahead(session.connection())
+
     def _maintain_once(self) -> maintenance.MaintenanceReport:
         since, self.engine.oldest_new_ts = self.engine.oldest_new_ts, None
         with session_scope(self.factory) as session:
@@ -173,60 +245,33 @@ class LivePlane:
         with session_scope(self.factory) as session:
             return load_site_devices(session, path)
 
-    def _simulator(self, polled: set[str]) -> PlantSimulator:
-        """MQTT devices for every demo sensor that no Modbus device already measures."""
-        with session_scope(self.factory) as session:
-            site = get_site(session, DEMO_SITE)
-            rows = session.scalars(
-                select(Sensor).where(Sensor.site_id == site.id, Sensor.code.not_in(polled))
-            ).all()
-            sensors = [
-                SimSensor(
-                    s.code,
-                    s.kind,
-                    s.unit,
-                    s.range_min,
-                    s.range_max,
-                    alarm_high_2=s.alarm_high_2,
-                    zone=s.zone_code,
-                    alarm_high_1=s.alarm_high_1,
-                )
-                for s in rows
-            ]
-        return PlantSimulator(self.mqtt_url, DEMO_SITE, sensors)
-
-    def _walkers(self) -> WalkerSimulator | None:
-        """The demo's tagged people walking its route network (site metric CRS)."""
-        with session_scope(self.factory) as session:
-            site = get_site(session, DEMO_SITE)
-            edges = [
-                (a, b, (x1, y1), (x2, y2), kind)
-                for a, b, x1, y1, x2, y2, kind in session.execute(
-                    _EDGES, {"site": site.id, "srid": site.metric_srid}
-                )
-            ]
-            spots = [
-                (x, y)
-                for x, y in session.execute(_SPOTS, {"site": site.id, "srid": site.metric_srid})
-            ]
-            tags = [(t.code, t.person_kind) for t in people_service.list_tags(session, site)]
-        if not edges or not tags:
-            return None
-        return WalkerSimulator(self.mqtt_url, DEMO_SITE, edges, tags, work_spots=spots)
-
     async def stop(self) -> None:
-        if self.walkers is not None:
-            await asyncio.to_thread(self.walkers.stop)
-        if self.simulator is not None:
-            await asyncio.to_thread(self.simulator.stop)
-        if self.modbus is not None:
-            await self.modbus.stop()
-        if self.ingest is not None:
-            await asyncio.to_thread(self.ingest.stop)
+        """Each part gets the shutdown grace: a part that hangs is left behind, never the
+        process."""
+        grace = self.settings.shutdown_grace_s
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, grace)
+        parts: list[tuple[str, Callable[[], Awaitable[Any]]]] = []
+        if self.demo is not None:
+            parts.append(("demo devices", self.demo.stop))
+        if self.modbus is not None:
+            parts.append(("modbus", self.modbus.stop))
+        if self.ingest is not None:
+            parts.append(("mqtt ingest", lambda: asyncio.to_thread(self.ingest_stop)))
         if self.broker is not None:
-            await asyncio.to_thread(self.broker.stop)
+            broker = self.broker
+            parts.append(("broker", lambda: asyncio.to_thread(broker.stop)))
+        for name, stop in parts:
+            try:
+                await asyncio.wait_for(stop(), grace)
+            except TimeoutError:
+                log.error("%s did not stop within %.0f s; left behind", name, grace)
+            except Exception:
+                log.exception("%s failed to stop", name)
+
+    def ingest_stop(self) -> None:
+        if self.ingest is not None:
+            self.ingest.stop()

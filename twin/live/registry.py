@@ -22,6 +22,14 @@ class LiveSensor:
     ref: SensorRef
     points: SetPoints
     conditions: SensorConditions = field(default_factory=SensorConditions)
+    kind: str = ""
+    # "name code / name_en code": the Chinese and English labels a feed of it shows.
+    label: str = ""
+
+
+def _label(sensor: Sensor) -> str:
+    zh = f"{sensor.name or ''} {sensor.code}".strip()
+    return f"{zh} / {(sensor.name_en or '') + ' ' + sensor.code if sensor.name_en else zh}"
 
 
 class SensorRegistry:
@@ -53,7 +61,13 @@ class SensorRegistry:
                 angular=sensor.unit in ANGULAR_UNITS,
             )
             # Keep the running state across reloads: an edit must not forget an active alarm.
-            fresh[key] = LiveSensor(ref, points, old.conditions if old else SensorConditions())
+            fresh[key] = LiveSensor(
+                ref,
+                points,
+                old.conditions if old else SensorConditions(),
+                kind=sensor.kind,
+                label=_label(sensor),
+            )
         if not self.by_code:
             _restore_active(session, fresh)
         self.by_code = fresh

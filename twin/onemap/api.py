@@ -10,12 +10,22 @@ from twin.onemap import service
 from twin.onemap.schemas import OneMapSummary
 from twin.params import crs_param
 from twin.sites.service import get_site
-from twin.transfer.api import file_download
+from twin.transfer.api import FILE, file_download
+from twin.transfer.service import MEDIA_TYPES
 
 router = APIRouter(tags=["one map"])
 
 
-@router.get("/sites/{site}/onemap")
+@router.get(
+    "/sites/{site}/onemap",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {m: {"schema": FILE} for m in MEDIA_TYPES.values()},
+            "description": "the one map, as an attachment",
+        }
+    },
+)
 def onemap_file(
     site: str,
     session: SessionDep,

@@ -18,8 +18,10 @@ from devices.positioning import BLE, UWB, TagTracker
 from devices.values import Position, RangeEpoch
 from gis.crs import transformer
 from twin.alarms import raising
-from twin.alarms import service as alarms
 from twin.alarms.rules import AlarmRules
+from twin.events.emit import emit
+from twin.events.log import HeadcountFilter
+from twin.events.types import HeadcountChanged, PositionsBatch
 from twin.people.geofence import SiteFences
 from twin.people.service import position
 from twin.readings.store import ensure_partitions
@@ -63,6 +65,7 @@ class PeopleTracker:
         self.rules = rules
         self.sites: dict[str, SitePeople] = {}
         self.counters: Counter[str] = Counter()
+        self.headcounts = HeadcountFilter()
 
     def load(self, session: Session) -> None:
         """(Re)load tags, base stations and zones of every site that has tags."""
@@ -105,8 +108,9 @@ class PeopleTracker:
         session: Session,
         items: list[PositionReport | RangeEpoch],
         undo: dict[str, Any] | None = None,
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """Positions in, events out; ``undo`` receives each touched site's prior state."""
+    ) -> None:
+        """Positions in, stored and emitted; ``undo`` receives each touched site's prior
+        state."""
         rows: dict[str, list[tuple[Position, bool]]] = {}
         for item in sorted(items, key=lambda i: i.ts_utc):
             site = self._known(session, item.site, item.tag)
@@ -145,16 +149,14 @@ class PeopleTracker:
                         item.sos,
                     )
                 )
-        events: list[tuple[str, dict[str, Any]]] = []
         for code, positions in rows.items():
             if undo is not None:
                 undo.setdefault(code, self.sites[code].fences.save())
-            events += self._store_and_evaluate(session, self.sites[code], code, positions)
-        return events
+            self._store_and_evaluate(session, self.sites[code], code, positions)
 
     def _store_and_evaluate(
         self, session: Session, site: SitePeople, code: str, positions: list[tuple[Position, bool]]
-    ) -> list[tuple[str, dict[str, Any]]]:
+    ) -> None:
         conn = session.connection()
         ensure_partitions(
             conn, {p.ts_utc.astimezone(UTC).date() for p, _ in positions}, "positions"
@@ -183,15 +185,16 @@ class PeopleTracker:
             )
             lon, lat = to_lonlat.transform(p.x_m, p.y_m)
             latest[p.tag] = position(p.ts_utc, lon, lat, p.x_m, p.y_m, p.floor, p.accuracy_m)
-        changed = raising.apply_people(session, site.site_id, code, person_events, self.rules)
         now = max(p.ts_utc for p, _ in positions)
-        return [
-            (code, {"type": "positions", "tags": latest}),
-            (
-                code,
-                {"type": "headcount", "ts": now.isoformat(), "zones": site.fences.headcount(now)},
-            ),
-        ] + [(code, {"type": "alarm", "alarm": alarms.as_dict(a)}) for a in changed]
+        emit(session, PositionsBatch(site=code, site_id=site.site_id, ts_utc=now, tags=latest))
+        zones = site.fences.headcount(now)
+        emit(
+            session,
+            HeadcountChanged(site=code, site_id=site.site_id, ts_utc=now, zones=zones),
+            log_it=self.headcounts.changed(code, zones),
+        )
+        # Geofence alarms: the alarm service emits each transition.
+        raising.apply_people(session, site.site_id, code, person_events, self.rules)
 
     def _known(self, session: Session, site: str, tag: str) -> SitePeople | None:
         """The site of a tag; a tag issued since the last load is looked up directly."""

@@ -13,6 +13,7 @@ from twin.errors import ValidationFailed
 from twin.params import BBoxQuery, CrsQuery, bbox_param, crs_param
 from twin.plant import service, validation
 from twin.plant.layers import LAYERS, get_layer
+from twin.plant.schemas import LayerInfo, PlantFeature, PlantFeatureCollection
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["plant"])
@@ -37,16 +38,18 @@ def _incoming(body: FeatureIn, code: str | None = None) -> validation.Incoming:
 
 
 @router.get("/layers")
-def list_layers(_: PlantRead) -> list[dict[str, Any]]:
+def list_layers(_: PlantRead) -> list[LayerInfo]:
     """The layers of the plant model with titles (zh-CN, en) and property schemas."""
     return [
-        {
-            "name": s.name,
-            "title": {"zh-CN": s.title_zh, "en": s.title_en},
-            "geometry_type": s.storage_type,
-            "references": s.references,
-            "properties_schema": s.props.model_json_schema(),
-        }
+        LayerInfo.model_validate(
+            {
+                "name": s.name,
+                "title": {"zh-CN": s.title_zh, "en": s.title_en},
+                "geometry_type": s.storage_type,
+                "references": s.references,
+                "properties_schema": s.props.model_json_schema(),
+            }
+        )
         for s in LAYERS.values()
     ]
 
@@ -61,7 +64,7 @@ def list_features(
     crs: CrsQuery = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> PlantFeatureCollection:
     """A layer of a site as a GeoJSON FeatureCollection."""
     spec, the_site = get_layer(layer), get_site(session, site)
     features, matched = service.list_features(
@@ -73,20 +76,24 @@ def list_features(
         limit=limit,
         offset=offset,
     )
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "numberMatched": matched,
-        "numberReturned": len(features),
-    }
+    return PlantFeatureCollection.model_validate(
+        {
+            "type": "FeatureCollection",
+            "features": features,
+            "numberMatched": matched,
+            "numberReturned": len(features),
+        }
+    )
 
 
 @router.get("/sites/{site}/layers/{layer}/{code}")
 def get_feature(
     site: str, layer: str, code: str, session: SessionDep, _: PlantRead, crs: CrsQuery = None
-) -> dict[str, Any]:
-    return service.get_feature(
-        session, get_layer(layer), get_site(session, site), code, crs_param(crs)
+) -> PlantFeature:
+    return PlantFeature.model_validate(
+        service.get_feature(
+            session, get_layer(layer), get_site(session, site), code, crs_param(crs)
+        )
     )
 
 
@@ -98,12 +105,14 @@ def _write(
     actor: str,
     crs: str | None,
     code: str | None,
-) -> dict[str, Any]:
+) -> PlantFeature:
     spec, the_site = get_layer(layer), get_site(session, site)
     srid = crs_param(crs)
     batch = validation.prepare(session, the_site, spec, [_incoming(body, code)], srid)
     service.write_batch(session, the_site, batch, actor)
-    return service.get_feature(session, spec, the_site, batch.prepared[0].code, srid)
+    return PlantFeature.model_validate(
+        service.get_feature(session, spec, the_site, batch.prepared[0].code, srid)
+    )
 
 
 @router.post("/sites/{site}/layers/{layer}", status_code=201)
@@ -114,7 +123,7 @@ def create_feature(
     session: SessionDep,
     user: PlantWrite,
     crs: CrsQuery = None,
-) -> dict[str, Any]:
+) -> PlantFeature:
     """Add a feature (GeoJSON, WGS84 unless ``crs`` says otherwise); 409 if its code exists."""
     spec, the_site = get_layer(layer), get_site(session, site)
     code = body.properties.get("code")
@@ -132,7 +141,7 @@ def replace_feature(
     session: SessionDep,
     user: PlantWrite,
     crs: CrsQuery = None,
-) -> dict[str, Any]:
+) -> PlantFeature:
     """Create or replace the feature with this code (properties and geometry)."""
     return _write(session, site, layer, body, user.username, crs, code)
 

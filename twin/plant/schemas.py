@@ -1,10 +1,13 @@
-"""Feature properties per layer, validated on every write and import."""
+"""Feature properties per layer, validated on every write and import; and the plant API's
+answers (layers, features and collections of them)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from twin.schemas_geojson import Feature, FeatureCollection, Geometry
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 Name = Field(default=None, max_length=200)
@@ -203,3 +206,39 @@ class RiskZoneProps(LayerProps):
     score: float | None = Field(default=None, ge=0)
     factors: dict[str, Any] | None = None
     owner: str | None = Field(default=None, max_length=64)
+
+
+# Answers
+
+
+class LayerTitle(BaseModel):
+    zh: str = Field(alias="zh-CN")
+    en: str
+
+
+class LayerInfo(BaseModel):
+    """One plant layer: its titles, geometry type, references and properties schema."""
+
+    name: str
+    title: LayerTitle
+    geometry_type: str = Field(description="the stored PostGIS type, e.g. MULTIPOLYGON")
+    references: dict[str, str] = Field(description="property → layer whose feature codes it names")
+    properties_schema: dict[str, Any] = Field(description="JSON Schema of the properties")
+
+
+class PlantFeature(Feature):
+    """A plant feature: ``id`` is its code (``site:code`` park-wide, as in OGC API)."""
+
+    id: str
+    geometry: Geometry
+    properties: dict[str, Any] = Field(
+        description="the layer's properties (``properties_schema`` of GET /layers), plus "
+        "what the query adds (``layer``, ``distance_m``, ``site``)"
+    )
+
+
+class PlantFeatureCollection(FeatureCollection[PlantFeature]):
+    """A page of a layer: ``numberMatched`` in all, ``numberReturned`` here."""
+
+    number_matched: int = Field(alias="numberMatched")
+    number_returned: int = Field(alias="numberReturned")

@@ -8,13 +8,21 @@ the network, an unknown feature or edge, or a malformed zone is a 422.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import TypeAdapter
 
 from twin.deps import PlantRead, SessionDep
 from twin.routes import service
-from twin.routes.schemas import EvacuationIn, RouteIn
+from twin.routes.schemas import (
+    EvacuationAnswer,
+    EvacuationIn,
+    RouteAnswer,
+    RouteIn,
+    RouteRefused,
+    RoutesFound,
+)
 from twin.routes.service import RouteCache
 from twin.sites.service import get_site
 
@@ -30,12 +38,13 @@ def get_route_cache(request: Request) -> RouteCache:
 
 
 RouteCacheDep = Annotated[RouteCache, Depends(get_route_cache)]
+_ROUTE_ANSWER: TypeAdapter[RoutesFound | RouteRefused] = TypeAdapter(RouteAnswer)
 
 
-@router.post("/sites/{site}/routes")
+@router.post("/sites/{site}/routes", response_model=RouteAnswer)
 def find_route(
     site: str, body: RouteIn, session: SessionDep, _: PlantRead, cache: RouteCacheDep
-) -> dict[str, Any]:
+) -> RoutesFound | RouteRefused:
     """The quickest route that touches no threat zone in ``avoid`` and no closed edge.
 
     ``from`` / ``to``: ``{"lon", "lat"}``, ``{"x_m", "y_m"}`` (site metric CRS),
@@ -47,13 +56,15 @@ def find_route(
     ``eta_s``, the edges and nodes passed; or ``no_safe_route: true`` with a ``reason``.
     A start inside a zone may leave it (and only it) by the quickest way.
     """
-    return service.route(session, cache, get_site(session, site), body)
+    return _ROUTE_ANSWER.validate_python(
+        service.route(session, cache, get_site(session, site), body)
+    )
 
 
 @router.post("/sites/{site}/routes/evacuation")
 def evacuation_routes(
     site: str, body: EvacuationIn, session: SessionDep, _: PlantRead, cache: RouteCacheDep
-) -> dict[str, Any]:
+) -> EvacuationAnswer:
     """The nearest safe assembly point and the walking route there, for every person
     positioned in the last minute (or for the ``people`` given), in one search.
 
@@ -61,4 +72,6 @@ def evacuation_routes(
     ``no_safe_route: true`` with a ``reason`` (``no_path`` when zones enclose them,
     ``off_network`` when the position is too far from any walkway). ``summary`` counts them.
     """
-    return service.evacuation(session, cache, get_site(session, site), body, datetime.now(UTC))
+    return EvacuationAnswer.model_validate(
+        service.evacuation(session, cache, get_site(session, site), body, datetime.now(UTC))
+    )

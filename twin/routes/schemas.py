@@ -1,12 +1,13 @@
-"""Request bodies of the routing API; answers are GeoJSON FeatureCollections."""
+"""Request bodies of the routing API, and its answers: GeoJSON FeatureCollections."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gis.routing import MAX_ALTERNATIVES, MAX_SNAP_M
+from twin.schemas_geojson import FeatureBase, LineString
 
 # Upper bounds that keep one request's work bounded.
 MAX_ZONES = 100
@@ -95,3 +96,98 @@ class EvacuationIn(Avoiding):
         description="where people are; by default everyone positioned in the last minute",
     )
     geometry: bool = Field(default=True, description="include each route's line")
+
+
+# Answers
+
+_REASON = (
+    "why: ``start_in_zone``, ``no_safe_access``, ``destination_in_zone``, "
+    "``no_safe_approach``, ``no_path`` (zones and closures enclose the place) or "
+    "``off_network`` (too far from any walkway)"
+)
+
+
+class RouteProperties(BaseModel):
+    rank: int = Field(description="1 for the quickest")
+    profile: str
+    length_m: float
+    eta_s: float
+    from_: str | None = Field(alias="from", description="label of the start (a feature code)")
+    to: str | None = Field(description="label of the end (which assembly point, which station)")
+    edges: list[str] = Field(description="route edge codes, in order")
+    nodes: list[str] = Field(description="route node codes, in order")
+    starts_in_zones: list[int] = Field(description="indexes into ``avoid`` the start lies in")
+
+
+class RouteFeature(FeatureBase):
+    geometry: LineString
+    properties: RouteProperties
+
+
+class RoutesFound(BaseModel):
+    """The route, or up to ``alternatives`` distinct routes quickest first (lon/lat)."""
+
+    type: Literal["FeatureCollection"]
+    profile: str
+    rules: str = Field(description="version of the profile's rules")
+    no_safe_route: Literal[False]
+    features: list[RouteFeature]
+
+
+class RouteRefused(BaseModel):
+    """No route avoids the zones and closed edges: an answer, not an error."""
+
+    type: Literal["FeatureCollection"]
+    profile: str
+    rules: str = Field(description="version of the profile's rules")
+    features: list[RouteFeature] = Field(max_length=0)
+    no_safe_route: Literal[True]
+    reason: str = Field(description=_REASON)
+    message: str
+
+
+RouteAnswer = Annotated[RoutesFound | RouteRefused, Field(discriminator="no_safe_route")]
+
+
+class PersonRouted(BaseModel):
+    person: str
+    assembly_point: str | None
+    no_safe_route: Literal[False]
+    profile: str
+    length_m: float
+    eta_s: float
+    edges: list[str]
+    nodes: list[str]
+    starts_in_zones: list[int]
+
+
+class PersonNotRouted(BaseModel):
+    person: str
+    no_safe_route: Literal[True]
+    reason: str = Field(description=_REASON)
+    message: str
+
+
+class PersonRouteFeature(FeatureBase):
+    """One person's way out: ``id`` is the person (tag), ``geometry`` the walk (null when
+    none, or when ``geometry: false`` was asked)."""
+
+    id: str
+    geometry: LineString | None
+    properties: Annotated[PersonRouted | PersonNotRouted, Field(discriminator="no_safe_route")]
+
+
+class EvacuationSummary(BaseModel):
+    people: int
+    routed: int
+    no_safe_route: int
+    max_eta_s: float
+    by_assembly_point: dict[str, int] = Field(description="assembly point → people routed there")
+
+
+class EvacuationAnswer(BaseModel):
+    type: Literal["FeatureCollection"]
+    profile: str
+    rules: str
+    features: list[PersonRouteFeature]
+    summary: EvacuationSummary

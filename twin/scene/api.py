@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 
 from twin.deps import PlantRead, SessionDep
 from twin.scene import service
+from twin.scene.schemas import SceneDescription
 from twin.scene.service import Scene, SceneCache
 from twin.sites.service import get_site
 
@@ -86,7 +87,11 @@ def scene_glb(
     return Response(scene.glb, media_type=GLB_MEDIA_TYPE, headers=headers)
 
 
-@router.get("/sites/{site}/scene.json", response_model=None)
+@router.get(
+    "/sites/{site}/scene.json",
+    response_model=SceneDescription,
+    responses={304: {"description": "unchanged since the ETag sent in If-None-Match"}},
+)
 def scene_json(
     site: str,
     session: SessionDep,
@@ -94,11 +99,11 @@ def scene_json(
     cache: SceneCacheDep,
     response: Response,
     if_none_match: IfNoneMatch = None,
-) -> dict[str, Any] | Response:
+) -> SceneDescription | Response:
     """The scene's origin (metric CRS and lon/lat), axes, and every named node."""
     scene = service.get_scene(session, cache, get_site(session, site))
     headers = _headers(scene)
     if _not_modified(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)
-    return scene.describe()
+    return SceneDescription.model_validate(scene.describe())

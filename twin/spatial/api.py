@@ -17,12 +17,15 @@ from twin.params import (
 )
 from twin.sites.service import get_site
 from twin.spatial import service
+from twin.spatial.schemas import SpatialFeatureCollection
 
 router = APIRouter(tags=["spatial"])
 
 
-def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": features, "numberReturned": len(features)}
+def _collection(features: list[dict[str, Any]]) -> SpatialFeatureCollection:
+    return SpatialFeatureCollection.model_validate(
+        {"type": "FeatureCollection", "features": features, "numberReturned": len(features)}
+    )
 
 
 @router.get("/sites/{site}/spatial/nearby")
@@ -37,7 +40,7 @@ def nearby(
     point_crs: CrsQuery = None,
     crs: CrsQuery = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-) -> dict[str, Any]:
+) -> SpatialFeatureCollection:
     """What is within ``radius_m`` metres of a point, nearest first."""
     srid = crs_param(point_crs, "point_crs")
     x, y = point_param(x, y, srid)
@@ -65,7 +68,7 @@ def containing(
     y: float,
     point_crs: CrsQuery = None,
     crs: CrsQuery = None,
-) -> dict[str, Any]:
+) -> SpatialFeatureCollection:
     """Which zones, risk zones and installations contain a point."""
     srid = crs_param(point_crs, "point_crs")
     x, y = point_param(x, y, srid)
@@ -86,7 +89,7 @@ def in_bbox(
     bbox_crs: CrsQuery = None,
     crs: CrsQuery = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
-) -> dict[str, Any]:
+) -> SpatialFeatureCollection:
     """What lies in a bounding box, across layers."""
     box = bbox_param(bbox)
     if box is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, UploadFile
 from fastapi.responses import FileResponse
@@ -16,8 +16,10 @@ from twin.params import LayersQuery, crs_param, layers_param
 from twin.plant.layers import get_layer
 from twin.sites.service import get_site
 from twin.transfer import service
+from twin.transfer.schemas import ImportReport
 
 router = APIRouter(tags=["import / export"])
+FILE = {"type": "string", "format": "binary"}
 
 
 def _save_upload(upload: UploadFile, limit: int) -> Path:
@@ -47,7 +49,7 @@ def import_file(
     user: PlantImport,
     crs: Annotated[str | None, Form(description="override the file's CRS")] = None,
     layer: Annotated[str | None, Form(description="plant layer of a single-layer file")] = None,
-) -> dict[str, Any]:
+) -> ImportReport:
     """Import a GeoJSON, GeoPackage or KML drawing: all features or none."""
     the_site = get_site(session, site)
     if layer is not None:
@@ -58,10 +60,21 @@ def import_file(
         report = service.import_file(session, the_site, path, user.username, srid=srid, layer=layer)
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
-    return {"site": site, "layers": report.layers, **report.totals}
+    return ImportReport.model_validate({"site": site, "layers": report.layers, **report.totals})
 
 
-@router.get("/sites/{site}/export")
+@router.get(
+    "/sites/{site}/export",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {
+                media_type: {"schema": FILE} for media_type in service.MEDIA_TYPES.values()
+            },
+            "description": "the file, as an attachment",
+        }
+    },
+)
 def export_site(
     site: str,
     session: SessionDep,

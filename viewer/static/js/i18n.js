@@ -27,6 +27,9 @@ const TEXT = {
     wind_from: "风来自", fit: "拟合", no_safe_route: "无安全路线", declare_incident: "启动事件",
     leak_at: "泄漏点(探测器定位)", east: "东", north: "北", evacuating: "疏散",
     not_downwind: "上风/侧风集合点", engine: "消防车", team: "救援小组", routes: "路线",
+    feeds_down: "数据源中断", feeds_late: "数据源延迟", feed_down: "中断", feed_late: "延迟",
+    feed_live: "正常", since: "自", positioning_down: "人员定位中断", wind_down: "风速风向数据中断",
+    release_basis: "速率依据",
   },
   en: {
     title: "Hazardous-chemical plant twin · command map", regulator_title: "Regulator one map · read only",
@@ -57,6 +60,9 @@ const TEXT = {
     wind_from: "wind from", fit: "fit", no_safe_route: "no safe route", declare_incident: "Declare incident",
     leak_at: "Leak located by the detectors", east: "E", north: "N", evacuating: "evacuating",
     not_downwind: "to upwind/crosswind points", engine: "Fire engine", team: "Rescue team", routes: "Routes",
+    feeds_down: "Feed down", feeds_late: "Feed late", feed_down: "down", feed_late: "late",
+    feed_live: "live", since: "since", positioning_down: "Positioning down", wind_down: "wind data down",
+    release_basis: "rate basis",
   },
 };
 

@@ -10,6 +10,7 @@ import { buildLayerSwitcher, describe } from "./layers.js";
 import { renderAlarms, renderHeadcount, renderIncidents, renderWind, rotatePanels, Trend } from "./panels.js";
 import { DrillBanner } from "./drill.js";
 import { ReplayControls, replayAsked } from "./replay.js";
+import { Feeds, feedSummary, sinceText } from "./feeds.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -27,6 +28,7 @@ const view = {
   lookingBackAt: null, // Date while the slider is off "live"
   replay: null, // the replay's newest clock message while one plays instead of the stream
   status: "offline",
+  feeds: new Feeds(), // each live feed's state, as the server judges it
 };
 window.twinView = view; // for the end-to-end tests and the browser console
 
@@ -108,10 +110,16 @@ function renderPanels() {
       && ![...view.incidents.values()].some((i) => i.alarm_id === a.id),
     zoneName: (code) => (code ? pick(view.zones.get(code)?.name, view.zones.get(code)?.name_en) || code : ""),
   });
-  renderHeadcount(view.zones);
+  // Replayed and looked-back views show the past: no feed judges them.
+  const live = !view.replay && view.lookingBackAt === null;
+  const positioning = live ? view.feeds.positioningDown() : null;
+  renderHeadcount(view.zones, positioning && `${t("positioning_down")} ${t("since")} ${sinceText(positioning.since_utc, lang)}`);
+  const windFeeds = live ? view.feeds.ofKind("wind") : [];
+  const windDown = windFeeds.length > 0 && windFeeds.every((f) => f.state === "down");
   const wind = [...view.sensors.values()].find((s) => s.kind === "wind" && s.unit === "m/s" && s.latest);
   const direction = [...view.sensors.values()].find((s) => s.kind === "wind" && s.unit === "°" && s.latest);
-  renderWind(wind ? wind.latest.value : null, direction ? direction.latest.value : null);
+  if (windDown) renderWind(null, null, t("wind_down"));
+  else renderWind(wind ? wind.latest.value : null, direction ? direction.latest.value : null);
 }
 
 let panelsQueued = false;
@@ -156,6 +164,7 @@ function onEvent(e) {
     view.alarms.clear();
     e.alarms.filter(shown).forEach(keepAlarm);
     view.zones = new Map(e.headcount.map((z) => [z.zone, z]));
+    view.feeds.reset(e.feeds);
     view.map.clearPeople();
     view.positions = new Map(e.positions.map((p) => [p.tag, p]));
     e.positions.forEach((p) => view.map.setPerson(p.tag, p));
@@ -191,6 +200,9 @@ function onEvent(e) {
       const known = view.positions.get(tag) || {};
       view.map.setPerson(tag, { ...known, ...p });
     }
+  } else if (e.type === "feed") {
+    view.feeds.update(e.feed);
+    updateStatus();
   } else if (e.type === "density") view.map.setDensity(e.edges);
   else if (["drill", "inject", "muster"].includes(e.type)) {
     const ended = view.drill.onEvent(e);
@@ -239,9 +251,13 @@ function updateStatus() {
   const age = view.stream ? view.stream.ageMs() : Infinity;
   if (view.lookingBackAt) state = "past";
   else if (state === "live" && age > STALE_AFTER_MS) state = "stale";
-  el.dataset.state = state;
+  // Never "live" while a feed is down: the stream ticking proves only that one is not.
+  const worst = state === "live" ? view.feeds.worst() : { state: "live", feeds: [] };
+  const feeds = feedSummary(worst, lang);
+  el.dataset.state = worst.state === "down" ? "down" : worst.state === "late" ? "stale" : state;
+  el.title = feeds.title;
   const ageText = Number.isFinite(age) && !view.lookingBackAt ? ` · ${t("data_age")} ${Math.round(age / 1000)} ${t("seconds")}` : "";
-  $("status-text").textContent = t(`status_${state}`) + ageText;
+  $("status-text").textContent = (feeds.text || t(`status_${state}`)) + ageText;
   $("clock").textContent = (view.lookingBackAt || new Date()).toLocaleString(lang, { hour12: false });
   view.drill.tick();
 }

@@ -26,7 +26,7 @@ export function renderAlarms(alarms, sensors, handlers) {
     const state = [a.acked ? t("acked") : t("unacked"), a.active ? "" : t("cleared")].filter(Boolean).join(" · ");
     // A drill's alarm is listed like a real one, under a DRILL badge.
     return `<li data-alarm-id="${escape(a.id)}" data-kind="${escape(a.kind)}" class="${a.acked ? "" : "unacked"} ${a.active ? "" : "cleared"}${a.drill_id ? " drill" : ""}">`
-      + `<span class="bar"></span><span class="what">${drillBadge(a)}${escape(message(unmarked(a.message)))} · ${escape(where)}</span>`
+      + `<span class="bar"></span><span class="what">${drillBadge(a)}${escape(message(unmarked(a.message)))}${where ? ` · ${escape(where)}` : ""}</span>`
       + `<span class="act">${ack && !a.acked ? `<button data-ack="${a.id}">${escape(t("ack"))}</button>` : ""}`
       // A gas detector's alarm can become an incident in one click (commanders only).
       + `${handlers.canDeclare(a) ? `<button class="quiet" data-declare="${a.id}">${escape(t("declare_incident"))}</button>` : ""}</span>`
@@ -50,8 +50,10 @@ export function renderIncidents(incidents, handlers) {
   $("incident-count").textContent = list.length ? String(list.length) : "";
   $("incidents").innerHTML = list.map((i) => {
     const s = i.situation || {};
-    const rate = i.release_kg_s === null || i.release_kg_s === undefined ? "—"
-      : `${i.release_kg_s.toPrecision(3)} kg/s (${t(i.release_estimated ? "estimated" : "declared")}`
+    // The rate the zones use, and on what basis (a fit, the declared rate, a rejected fit).
+    const used = s.release_kg_s ?? i.release_kg_s;
+    const rate = used === null || used === undefined ? "—"
+      : `${used.toPrecision(3)} kg/s (${s.release_basis ? escape(s.release_basis) : t(i.release_estimated ? "estimated" : "declared")}`
         + (s.fit ? ` · ${t("fit")} R² ${s.fit.r2.toFixed(2)}, ${s.fit.detectors}` : "") + ")";
     const wind = s.wind ? ` · ${t("wind_from")} ${Math.round(s.wind.from_deg)}° ${s.wind.speed_m_s.toFixed(1)} m/s` : "";
     const plan = i.plan ? `${pick(i.plan.name, i.plan.name_en)} (${i.plan.response_level})` : "—";
@@ -101,11 +103,14 @@ function routeSummary(s) {
   return out.join(" · ");
 }
 
-export function renderHeadcount(zones) {
+// ``down``: why the count cannot be trusted ("positioning down since …"), shown instead of
+// a total that would read as "nobody is there".
+export function renderHeadcount(zones, down = null) {
   const rows = [...zones.values()].filter((z) => z.people > 0 || z.restricted)
     .sort((a, b) => b.people - a.people || a.zone.localeCompare(b.zone));
   const total = [...zones.values()].reduce((n, z) => n + z.people, 0);
-  $("people-total").textContent = `${t("total")} ${total} ${t("people")}`;
+  $("headcount-panel").classList.toggle("feed-down", Boolean(down));
+  $("people-total").textContent = down || `${t("total")} ${total} ${t("people")}`;
   $("headcount").innerHTML = rows.map((z) => {
     const over = z.max_people !== null && z.max_people !== undefined && z.people > z.max_people;
     return `<tr data-zone="${escape(z.zone)}" class="${z.restricted ? "restricted" : ""} ${over ? "over" : ""}">`
@@ -124,10 +129,10 @@ export function rotatePanels(seconds) {
   }, seconds * 1000);
 }
 
-export function renderWind(speed, directionDeg) {
+export function renderWind(speed, directionDeg, down = null) {
   const needle = $("wind-needle");
   if (speed === null || speed === undefined) {
-    $("wind-text").textContent = t("no_wind");
+    $("wind-text").textContent = down || t("no_wind");
     needle.setAttribute("visibility", "hidden");
     return;
   }

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from twin.errors import ValidationFailed
-from twin.events.replay import Scope
+from twin.replay.frames import Scope
 from twin.sites.models import Site
 
 __all__ = ["MAX_KEY_EVENTS", "MAX_PERIOD", "check_period", "key_events"]

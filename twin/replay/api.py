@@ -18,12 +18,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from twin.auth.permissions import allowed
+from twin.auth.websocket import POLICY, admitted
 from twin.deps import PlantRead, SessionDep
 from twin.errors import Forbidden, ValidationFailed
-from twin.events import timeline
-from twin.events.player import Player, Replay, Send, checked_speed
-from twin.events.replay import Scope
-from twin.live.api import POLICY, admitted, from_a_drill, without_drills
+from twin.events.drills import from_a_drill, without_drills
+from twin.replay import timeline
+from twin.replay.frames import Scope
+from twin.replay.player import Player, Replay, Send, checked_speed
+from twin.replay.schemas import KeyEvent
 from twin.sites.service import get_site
 
 router = APIRouter(tags=["replay"])
@@ -54,7 +56,7 @@ def _period(start: str | None, end: str | None, scope: Scope) -> tuple[datetime,
     return a, b
 
 
-@router.get("/sites/{site}/replay/timeline")
+@router.get("/sites/{site}/replay/timeline", response_model=list[KeyEvent])
 def key_events(
     site: str,
     session: SessionDep,

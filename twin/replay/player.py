@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from twin.db import session_scope
 from twin.errors import ValidationFailed
-from twin.events.replay import CHUNK, Frame, Scope, chunk_frames, snapshot_at
+from twin.replay.frames import CHUNK, Frame, Scope, chunk_frames, snapshot_at
 from twin.sites.service import get_site
 
 __all__ = ["MAX_SPEED", "MIN_SPEED", "Player", "Replay", "Send", "checked_speed"]

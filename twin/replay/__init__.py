@@ -1,0 +1,1 @@
+"""Replay: a period of the plant (or a simulated drill) played back over the live protocol."""
