@@ -40,6 +40,9 @@ RECEIVE_MAXIMUM = 65535
 # The broker keeps the session (and queued QoS 1 messages) this long while we are away.
 SESSION_EXPIRY_S = 7 * 24 * 3600
 KEEPALIVE_S = 30
+# A failure of one kind is logged at most this often (a flood of bad messages must not
+# become a flood of log lines).
+LOG_EVERY_S = 60.0
 # The consumer's proof of life: a message to itself through the broker (see probe()).
 PROBE_PREFIX = "twin/_probe/"
 
@@ -87,6 +90,7 @@ class MqttIngest:
         self.devices: dict[tuple[str, str], DeviceStatus] = {}
         self.connected = threading.Event()
         self.probe_topic = PROBE_PREFIX + client_id
+        self._logged: dict[str, float] = {}
         # Monotonic time the last message was handled to the end: the watchdog's measure.
         self.handled_at = time.monotonic()
         self.client = mqtt.Client(
@@ -159,10 +163,32 @@ class MqttIngest:
         log.warning("MQTT disconnected (%s); paho reconnects", reason)
 
     def _on_message(self, client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
+        """Nothing a message holds may stop the consumer: whatever goes wrong in handling
+        one is counted, logged (once a minute per kind of failure) and acknowledged, so
+        the broker does not redeliver it to kill the next consumer too."""
         try:
             self._handle(client, msg)
+        except Exception as exc:
+            self.counters["failed"] += 1
+            self._log_once(f"message on {msg.topic[:80]} failed: {type(exc).__name__}", exc)
+            try:
+                client.ack(msg.mid, msg.qos)
+            except Exception:
+                self.counters["ack_failed"] += 1
         finally:
             self.handled_at = time.monotonic()
+
+    def _log_once(self, what: str, exc: BaseException) -> None:
+        if self._due("failed:" + type(exc).__name__):
+            log.error("%s (counted; logged once a minute)", what, exc_info=exc)
+
+    def _due(self, kind: str) -> bool:
+        """Whether a log line of ``kind`` may be written now (once per LOG_EVERY_S)."""
+        now = time.monotonic()
+        if now - self._logged.get(kind, -LOG_EVERY_S) < LOG_EVERY_S:
+            return False
+        self._logged[kind] = now
+        return True
 
     def _handle(self, client: mqtt.Client, msg: mqtt.MQTTMessage) -> None:
         if msg.topic == self.probe_topic:
@@ -177,7 +203,12 @@ class MqttIngest:
         except PayloadError as exc:
             # Counted and logged, never stored: acknowledge so it is not redelivered.
             self.counters["malformed"] += 1
-            log.warning("malformed message on %s: %s", msg.topic, exc)
+            if self._due("malformed"):
+                log.warning(
+                    "malformed message on %s: %s (counted; logged once a minute)",
+                    msg.topic[:80],
+                    exc,
+                )
             client.ack(msg.mid, msg.qos)
             return
         mid, qos = msg.mid, msg.qos

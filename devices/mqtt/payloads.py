@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devices.values import Quality, RangeEpoch, Reading
@@ -25,6 +26,7 @@ __all__ = [
     "DeviceStatus",
     "PayloadError",
     "PositionReport",
+    "decode_json",
     "parse_message",
     "parse_readings",
     "topic_filters",
@@ -32,8 +34,15 @@ __all__ = [
 
 # Device clocks drift; a timestamp further ahead than this is refused, not trusted.
 MAX_FUTURE_S = 300
-# Epoch-millisecond timestamps before 2000 are certainly a misconfigured device.
-MIN_EPOCH_MS = 946_684_800_000
+# A gateway flushing its buffer sends old readings, but not older than this (a device
+# whose clock was reset to 1970 or 2000 is misconfigured, not late).
+MAX_PAST_DAYS = 31
+# Checked before parsing: a gateway batch of a few thousand readings is well under this,
+# and nothing in the contract nests deeper than a batch of range lists.
+MAX_PAYLOAD_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 8
+# An ISO-8601 time with a zone and microseconds is 32 characters.
+MAX_TS_TEXT = 40
 
 
 class PayloadError(ValueError):
@@ -69,25 +78,80 @@ def topic_filters(shared_group: str | None = None) -> list[str]:
 
 
 def _timestamp(raw: Any) -> datetime:
+    """The reading's time, within [now - MAX_PAST_DAYS, now + MAX_FUTURE_S]. Bounds are
+    checked on the number before it becomes a datetime, which overflows past year 9999."""
+    now = datetime.now(UTC)
+    earliest, latest = now - timedelta(days=MAX_PAST_DAYS), now + timedelta(seconds=MAX_FUTURE_S)
     if isinstance(raw, bool) or raw is None:
         raise PayloadError("ts is missing")
     if isinstance(raw, int | float):
-        if not math.isfinite(raw) or raw < MIN_EPOCH_MS:
+        if not math.isfinite(raw):
             raise PayloadError("ts in epoch milliseconds is out of range")
-        ts = datetime.fromtimestamp(raw / 1000, tz=UTC)
-    elif isinstance(raw, str):
-        try:
-            ts = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise PayloadError(f"ts {raw[:40]!r} is not ISO-8601") from exc
+        if raw > latest.timestamp() * 1000:
+            raise PayloadError("ts lies in the future; check the device clock")
+        if raw < earliest.timestamp() * 1000:
+            raise PayloadError(f"ts is more than {MAX_PAST_DAYS} days old; check the device clock")
+        return datetime.fromtimestamp(raw / 1000, tz=UTC)
+    if not isinstance(raw, str):
+        raise PayloadError("ts must be ISO-8601 text or epoch milliseconds")
+    if len(raw) > MAX_TS_TEXT:
+        raise PayloadError("ts is not ISO-8601 (too long)")
+    try:
+        ts = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         if ts.tzinfo is None:
             raise PayloadError("ts has no time zone; send UTC ('Z') or an offset")
         ts = ts.astimezone(UTC)
-    else:
-        raise PayloadError("ts must be ISO-8601 text or epoch milliseconds")
-    if (ts - datetime.now(UTC)).total_seconds() > MAX_FUTURE_S:
+    except (ValueError, OverflowError) as exc:  # year 1 at +14:00, year 9999 at -14:00 …
+        raise PayloadError(f"ts {raw!r} is not ISO-8601") from exc
+    if ts > latest:
         raise PayloadError("ts lies in the future; check the device clock")
+    if ts < earliest:
+        raise PayloadError(f"ts is more than {MAX_PAST_DAYS} days old; check the device clock")
     return ts
+
+
+def decode_json(payload: bytes) -> Any:
+    """JSON within the size and nesting limits, or a PayloadError saying which was broken.
+
+    Examples
+    --------
+    >>> decode_json(b'{"ts": 1, "value": 2}')
+    {'ts': 1, 'value': 2}
+    >>> try:
+    ...     decode_json(b"[" * 50_000)
+    ... except PayloadError as exc:
+    ...     print(exc)
+    payload nests deeper than 8 levels
+    """
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise PayloadError(f"payload is larger than {MAX_PAYLOAD_BYTES // 1024} KiB")
+    opening = payload.count(b"[") + payload.count(b"{")  # C speed: most messages stop here
+    if opening > MAX_JSON_DEPTH and _nesting(payload) > MAX_JSON_DEPTH:
+        raise PayloadError(f"payload nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise PayloadError("payload is not JSON") from exc
+
+
+_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _nesting(payload: bytes) -> int:
+    """The deepest bracket nesting outside strings (before any parsing: the C decoder
+    would recurse as deep as the attacker likes)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(payload):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 def _one(site: str, sensor: str | None, obj: Any) -> Reading:
@@ -131,7 +195,8 @@ def parse_readings(topic: str, payload: bytes) -> list[Reading]:
 
     Examples
     --------
-    >>> r = parse_readings("twin/demo/sensors/GD-1", b'{"ts": 1795377600000, "value": 12.5}')
+    >>> payload = b'{"ts": "%s", "value": 12.5}' % datetime.now(UTC).isoformat().encode()
+    >>> r = parse_readings("twin/demo/sensors/GD-1", payload)
     >>> (r[0].site, r[0].sensor, r[0].value, r[0].quality.value)
     ('demo', 'GD-1', 12.5, 'good')
     """
@@ -139,10 +204,7 @@ def parse_readings(topic: str, payload: bytes) -> list[Reading]:
     if len(parts) not in (3, 4) or parts[0] != "twin" or parts[2] != "sensors" or not parts[1]:
         raise PayloadError(f"topic {topic!r} is not twin/{{site}}/sensors[/{{sensor}}]")
     site, sensor = parts[1], (parts[3] if len(parts) == 4 else None)
-    try:
-        doc = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("payload is not JSON") from exc
+    doc = decode_json(payload)
     items = doc if isinstance(doc, list) else [doc]
     if not items:
         raise PayloadError("empty batch")
@@ -233,10 +295,7 @@ def parse_message(
             raise PayloadError("device status must be online or offline")
         return DeviceStatus(parts[1], parts[3], state, datetime.now(UTC))
     if len(parts) == 5 and parts[0] == "twin" and parts[2] == "tags" and parts[1] and parts[3]:
-        try:
-            doc = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise PayloadError("payload is not JSON") from exc
+        doc = decode_json(payload)
         if parts[4] == "position":
             return _position(parts[1], parts[3], doc)
         if parts[4] == "ranges":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from statistics import median
 
 import shapely
@@ -25,7 +26,8 @@ from devices.simulators.walkers import (
 # stair leading off the grid that nobody may walk.
 GRID_N = 5
 GRID_M = 20.0
-T0 = 1_700_000_000.0  # in the past, so the payload parser accepts the timestamps
+# An hour ago (a whole second): the payload parser accepts times within its past limit.
+T0 = float(int(time.time()) - 3600)
 PEOPLE = [("T-1", "employee"), ("T-2", "visitor"), ("T-3", "contractor")]
 SPOTS = [(30.0, 41.0), (70.0, 10.0)]
 

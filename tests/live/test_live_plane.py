@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from websockets.sync.client import connect
 
+from tests.devices.test_payload_fuzz import HOSTILE
 from tests.live.conftest import Publisher, epoch_ms, recent, token
 from twin.app import create_app
 from twin.config import Settings
@@ -130,11 +131,28 @@ def test_malformed_messages_are_counted_and_the_service_stays_healthy(
         for i in range(1000):
             topic, payload = bad[i % len(bad)]
             publisher.send(topic, None, raw=payload)
+        # The messages that once stopped ingest for good, and a failure inside handling
+        # that is not the payload's: each counted and acknowledged, never fatal.
+        for payload in HOSTILE:
+            publisher.send("twin/demo/sensors/X", None, raw=payload)
+        ingest = app.state.live.ingest
+        real_sink, calls = ingest.sink, []
+
+        def failing_once(items: Any, ack: Any) -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("the engine's queue went away")
+            real_sink(items, ack)
+
+        ingest.sink = failing_once
+        first = epoch_ms(recent(6))
+        publisher.send(f"twin/demo/sensors/{sensor['code']}", {"ts": first, "value": 1.0})
         start = epoch_ms(recent(5))
         publisher.send(f"twin/demo/sensors/{sensor['code']}", {"ts": start, "value": 1.0})
         assert _wait(lambda: _stored(engine, sensor["code"], start)[0] == 1)
-        ingest = app.state.live.ingest
-        assert ingest.counters["malformed"] == 1000
+        assert ingest.counters["malformed"] == 1000 + len(HOSTILE)
+        assert ingest.counters["failed"] == 1
+        assert app.state.live.ingest is ingest, "no restart was needed"
         assert httpx.get(f"{url}/healthz").status_code == 200
         admin = {"Authorization": f"Bearer {token(url, 'admin')}"}
         publisher.send("twin/demo/devices/gw-7/status", None, raw=b"online")
@@ -145,7 +163,8 @@ def test_malformed_messages_are_counted_and_the_service_stays_healthy(
             )
         )
         scraped = httpx.get(f"{url}/api/v1/metrics", headers=admin).text
-        assert 'twin_mqtt_messages_total{outcome="malformed"} 1000.0' in scraped
+        assert f'twin_mqtt_messages_total{{outcome="malformed"}} {1000 + len(HOSTILE)}.0' in scraped
+        assert 'twin_mqtt_messages_total{outcome="failed"} 1.0' in scraped
         assert 'twin_engine_positions_total{outcome="unknown_tag"}' in scraped
         assert httpx.get(f"{url}/api/v1/metrics").status_code == 401
 

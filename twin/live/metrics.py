@@ -31,6 +31,7 @@ class LiveCollector:
             "positions",
             "device_status",
             "malformed",
+            "failed",
             "connects",
             "disconnects",
             "redelivered",
